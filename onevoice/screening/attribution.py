@@ -1,0 +1,1 @@
+"""Detectors for this clause (being written)."""

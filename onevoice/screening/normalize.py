@@ -1,0 +1,247 @@
+"""Normalization against evasion, keeping a map back to the original text.
+
+A detector never sees only the raw draft: people write "f*ck", "sh1t", "five five five 0143",
+"photos [at] ipala [dot] org" or hide a zero-width space inside a word. Each view below undoes
+one family of tricks, and every character of a view remembers the span of the original text it
+came from, so a finding found in a view is reported at the author's own characters.
+
+Views:
+- ``base``: NFKC, zero-width and soft-hyphen characters removed, confusable letters folded to
+  Latin. Case is kept (names and addresses need it).
+- ``words``: ``base`` lower-cased, with leetspeak inside words undone and letters split by dots,
+  spaces or dashes joined ("f.u.c.k", "s h i t"). For lexicon matching.
+- ``digits``: ``base`` with spelled and spaced digits joined ("five five five" -> "555") and
+  "at"/"dot" e-mail spellings rewritten ("info [at] ipala [dot] org" -> "info@ipala.org").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
+
+# Letters that look like Latin ones; NFKC does not fold across scripts.
+CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l", "к": "k", "м": "m", "т": "t", "в": "b", "н": "h",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+    # Greek
+    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "υ": "u", "ε": "e",
+    "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
+}
+
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+        "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "+": "t"}
+
+SPELLED_DIGITS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    # the languages of the members' posts
+    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+    "siete": "7", "ocho": "8", "nueve": "9",
+    "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6",
+    "sieben": "7", "acht": "8", "neun": "9",
+    "zéro": "0", "un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7",
+    "huit": "8", "neuf": "9",
+}
+# Words that are digits only among other digits ("o" and "un" are ordinary words otherwise).
+WEAK_DIGIT_WORDS = frozenset({"o", "oh", "un", "null", "uno", "dos", "sept", "six", "one"})
+
+
+@dataclass(slots=True)
+class View:
+    """A normalized text and, per character, the original span it stands for."""
+
+    text: str
+    starts: list[int] | None  # None: identity map (nothing changed)
+    ends: list[int] | None
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None:
+            return start, end
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else (self.ends[-1] if self.ends else 0)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+class _Builder:
+    __slots__ = ("chars", "starts", "ends")
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def emit(self, out: str, start: int, end: int) -> None:
+        for ch in out:
+            self.chars.append(ch)
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def view(self) -> View:
+        return View("".join(self.chars), self.starts, self.ends)
+
+
+def _compose(outer: View, inner: View) -> View:
+    """`outer` was built over `inner.text`; return it mapped to the original."""
+    if inner.starts is None:
+        return outer
+    if outer.starts is None:
+        return inner
+    starts = [inner.starts[s] for s in outer.starts]
+    ends = [inner.ends[e - 1] if e > 0 else 0 for e in outer.ends]
+    return View(outer.text, starts, ends)
+
+
+def _base(original: str) -> View:
+    if original.isascii():
+        return View(original, None, None)
+    b = _Builder()
+    for i, ch in enumerate(original):
+        if ch in ZERO_WIDTH:
+            continue
+        if ch in CONFUSABLES:
+            b.emit(CONFUSABLES[ch], i, i + 1)
+            continue
+        if ord(ch) < 128:
+            b.emit(ch, i, i + 1)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        b.emit(folded, i, i + 1)
+    return b.view()
+
+
+_WORDISH = re.compile(r"[^\s]+")
+_SPLIT_LETTERS = re.compile(r"(?<![\w])(?:[a-z][.\-_ *]){2,}[a-z](?![\w])")
+
+
+def _words(base: View) -> View:
+    lower = base.text.lower()
+    b = _Builder()
+    pos = 0
+    for m in _WORDISH.finditer(lower):
+        for i in range(pos, m.start()):
+            b.emit(lower[i], i, i + 1)
+        token = m.group()
+        stripped = token.strip(".,;:!?\"'()[]{}")
+        lead = token.find(stripped) if stripped else 0
+        has_alpha = any(c.isalpha() for c in stripped)
+        is_leet = has_alpha and any(c in LEET for c in stripped) and not stripped.startswith("@") \
+            and not stripped.isdigit() and "://" not in stripped and "@" not in stripped[1:-1]
+        for j, ch in enumerate(token):
+            i = m.start() + j
+            if is_leet and lead <= j < lead + len(stripped) and ch in LEET:
+                b.emit(LEET[ch], i, i + 1)
+            else:
+                b.emit(ch, i, i + 1)
+        pos = m.end()
+    for i in range(pos, len(lower)):
+        b.emit(lower[i], i, i + 1)
+    view = b.view()
+    # "f.u.c.k" / "s h i t": join letters split one by one
+    if _SPLIT_LETTERS.search(view.text):
+        j = _Builder()
+        pos = 0
+        for m in _SPLIT_LETTERS.finditer(view.text):
+            for i in range(pos, m.start()):
+                j.emit(view.text[i], i, i + 1)
+            for i in range(m.start(), m.end()):
+                if view.text[i].isalpha():
+                    j.emit(view.text[i], i, i + 1)
+            pos = m.end()
+        for i in range(pos, len(view.text)):
+            j.emit(view.text[i], i, i + 1)
+        view = _compose(j.view(), view)
+    return view
+
+
+_DIGIT_WORD = "|".join(sorted(map(re.escape, SPELLED_DIGITS), key=len, reverse=True))
+_SPELLED_RUN = re.compile(
+    rf"(?<![\w])(?:(?:{_DIGIT_WORD}|\d)(?:[\s\-.,/]{{1,3}}|(?=$)|(?=[^\w]))){{3,}}", re.IGNORECASE
+)
+_SPACED_DIGITS = re.compile(r"(?<![\w])\d(?:[ ]\d){3,}(?!\w)")
+_AT_DOT = re.compile(
+    r"(?P<local>[\w.+-]+)\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*(?P<domain>[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[\w-]+)+)",
+    re.IGNORECASE,
+)
+_DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+)\s*", re.IGNORECASE)
+
+
+def _digits(base: View) -> View:
+    text = base.text
+    if not (_SPELLED_RUN.search(text) or "at" in text.lower()):
+        return base
+    b = _Builder()
+    pos = 0
+    events: list[tuple[int, int, list[tuple[str, int, int]]]] = []
+    for m in _SPELLED_RUN.finditer(text):
+        tokens = list(re.finditer(rf"{_DIGIT_WORD}|\d", m.group(), re.IGNORECASE))
+        words = [t for t in tokens if not t.group().isdigit()]
+        strong = [t for t in words if t.group().lower() not in WEAK_DIGIT_WORDS]
+        if not words or (len(strong) < 2 and len(tokens) - len(words) < 2):
+            continue  # "one of two" in prose is not a number
+        pieces = [(SPELLED_DIGITS.get(t.group().lower(), t.group()), m.start() + t.start(), m.start() + t.end())
+                  for t in tokens]
+        end = m.start() + tokens[-1].end()
+        events.append((m.start(), end, pieces))
+    for m in _AT_DOT.finditer(text):
+        if not (re.search(r"\[at\]|\(at\)|\{at\}", m.group(), re.IGNORECASE) or _DOT.search(m.group("domain"))):
+            continue  # "meet at 10.30" or "at ipala.org" prose
+        local, domain = m.group("local"), m.group("domain")
+        pieces = [(local, m.start("local"), m.end("local"))]
+        at_start = m.end("local")
+        pieces.append(("@", at_start, m.start("domain")))
+        parts = _DOT.split(domain) if _DOT.search(domain) else [domain]
+        cursor = m.start("domain")
+        for k, part in enumerate(parts):
+            idx = text.index(part, cursor)
+            if k:
+                pieces.append((".", cursor, idx))
+            pieces.append((part, idx, idx + len(part)))
+            cursor = idx + len(part)
+        events.append((m.start(), m.end(), pieces))
+    if not events:
+        return base
+    events.sort()
+    for start, end, pieces in events:
+        if start < pos:
+            continue
+        for i in range(pos, start):
+            b.emit(text[i], i, i + 1)
+        for out, s, e in pieces:
+            if len(out) == e - s and out == text[s:e]:
+                for k, ch in enumerate(out):
+                    b.emit(ch, s + k, s + k + 1)
+            else:
+                b.emit(out, s, e)
+        pos = end
+    for i in range(pos, len(text)):
+        b.emit(text[i], i, i + 1)
+    return _compose(b.view(), base)
+
+
+class ScreenText:
+    """The draft's text with its normalized views, each built once and only when asked for."""
+
+    __slots__ = ("original", "__dict__")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+
+    @cached_property
+    def base(self) -> View:
+        return _base(self.original)
+
+    @cached_property
+    def words(self) -> View:
+        return _compose(_words(self.base), self.base)
+
+    @cached_property
+    def digits(self) -> View:
+        return _digits(self.base)
