@@ -1,0 +1,185 @@
+"""Set-up and administration: init, serve, members, channels, tokens, audit."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from onevoice import audit as audit_log
+from onevoice.governance import auth, channels as channel_service, members as member_service
+
+from .base import app, friendly, operator, read_input, system
+
+member_app = typer.Typer(no_args_is_help=True, help="Members and their roles.")
+channel_app = typer.Typer(no_args_is_help=True, help="Official channels.")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+app.add_typer(member_app, name="member")
+app.add_typer(channel_app, name="channel")
+app.add_typer(audit_app, name="audit")
+app.add_typer(token_app, name="token")
+console = Console()
+
+
+@app.command()
+@friendly
+def init(admin_email: str = typer.Option("admin@localhost.localdomain", help="e-mail of the first admin")):
+    """Create or upgrade the database, load the policy pack, create a first admin if none."""
+    one_time = system().initialize(admin_email=admin_email)
+    typer.echo(f"database ready: {system().settings.database_url.split('@')[-1]}")
+    if one_time:
+        typer.echo(f"first admin: {admin_email}  one-time password: {one_time}")
+        typer.echo("(sign in and change it; it is shown only now)")
+
+
+@app.command()
+@friendly
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
+    """Serve the web application and the API."""
+    import uvicorn
+
+    uvicorn.run("onevoice.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=False)
+
+
+@member_app.command("add")
+@friendly
+def member_add(email: str, name: str = typer.Option(..., help="full name"),
+               role: list[str] = typer.Option([], help="role to grant (repeatable): committee, chair, vice_chair, admin"),
+               password_stdin: bool = typer.Option(False, help="read the password from standard input")):
+    """Add a member; without --password-stdin a one-time password is printed."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with system().db.transaction() as s:
+        member, one_time = member_service.add_member(s, operator(), email, name, password, tuple(role))
+        mid = member.id
+    typer.echo(f"added member {mid}: {email.strip().lower()}")
+    if one_time:
+        typer.echo(f"one-time password: {one_time}")
+
+
+@member_app.command("list")
+@friendly
+def member_list(format: str = typer.Option("table", help="table or json")):
+    """List members and their roles."""
+    with system().db.reader() as s:
+        rows = [member_service.member_state(m) for m in member_service.list_members(s, operator())]
+    if format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "e-mail", "name", "roles", "active")
+    for r in rows:
+        table.add_row(str(r["id"]), r["email"], r["name"], ", ".join(x.rstrip(":") for x in r["roles"]) or "member",
+                      "yes" if r["active"] else "no")
+    console.print(table)
+
+
+def _channel(s, ref: Optional[str]):
+    return channel_service.get_channel(s, ref) if ref else None
+
+
+@member_app.command("grant")
+@friendly
+def member_grant(member: str, role: str, channel: Optional[str] = typer.Option(None, help="channel id or handle (for 'authorized')")):
+    """Grant a role (authorized needs --channel)."""
+    with system().db.transaction() as s:
+        member_service.grant_role(s, operator(), member, role, _channel(s, channel))
+    typer.echo(f"granted {role} to {member}" + (f" on {channel}" if channel else ""))
+
+
+@member_app.command("revoke")
+@friendly
+def member_revoke(member: str, role: str, channel: Optional[str] = typer.Option(None, help="channel id or handle")):
+    """Revoke a role."""
+    with system().db.transaction() as s:
+        member_service.revoke_role(s, operator(), member, role, _channel(s, channel))
+    typer.echo(f"revoked {role} from {member}" + (f" on {channel}" if channel else ""))
+
+
+@channel_app.command("add")
+@friendly
+def channel_add(platform: str, handle: str, name: Optional[str] = None, base_url: Optional[str] = None,
+                quorum: int = 1, timezone: str = "UTC",
+                credentials_file: Optional[str] = typer.Option(None, help="JSON file (or - for stdin) with the account's credentials")):
+    """Add an official channel (mastodon or bluesky); credentials are stored encrypted."""
+    creds = None
+    if credentials_file:
+        try:
+            creds = json.loads(read_input(credentials_file))
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"credentials are not JSON: {exc.msg}") from None
+        if not isinstance(creds, dict):
+            raise typer.BadParameter("credentials must be a JSON object")
+    with system().db.transaction() as s:
+        ch = channel_service.add_channel(s, operator(), system().box, platform, handle, name, base_url, creds,
+                                         quorum, timezone)
+        cid = ch.id
+    typer.echo(f"added channel {cid}: {platform}:{handle.lstrip('@')}")
+
+
+@channel_app.command("list")
+@friendly
+def channel_list(format: str = typer.Option("table", help="table or json")):
+    """List official channels."""
+    with system().db.reader() as s:
+        rows = [channel_service.channel_state(c) for c in channel_service.list_channels(s, operator())]
+    if format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "platform", "handle", "name", "quorum", "credentials")
+    for r in rows:
+        table.add_row(str(r["id"]), r["platform"], r["handle"], r["name"], str(r["quorum"]),
+                      "stored" if r["credentials_set"] else "-")
+    console.print(table)
+
+
+@token_app.command("create")
+@friendly
+def token_create(member: str, name: str = typer.Option(..., help="what the token is for")):
+    """Create an API token for a member; the secret is printed once."""
+    with system().db.transaction() as s:
+        actor = member_service.actor_for(member_service.get_member(s, member))
+        secret, token = auth.create_token(s, actor, name)
+        tid = token.id
+    typer.echo(f"token {tid}: {secret}")
+
+
+@token_app.command("revoke")
+@friendly
+def token_revoke(token_id: int):
+    """Revoke an API token."""
+    with system().db.transaction() as s:
+        auth.revoke_token(s, operator(), token_id)
+    typer.echo(f"revoked token {token_id}")
+
+
+@audit_app.command("verify")
+@friendly
+def audit_verify():
+    """Check the hash chain: any edited or deleted event is reported."""
+    with system().db.reader() as s:
+        result = audit_log.verify(s)
+    if result.ok:
+        typer.echo(f"audit log intact: {result.events} events")
+        return
+    for problem in result.problems:
+        typer.echo(f"audit: {problem}", err=True)
+    typer.echo(f"error: audit log has been tampered with ({len(result.problems)} problems)", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+@friendly
+def audit_export(output: str = typer.Option("-", "--output", "-o", help="file, or - for stdout")):
+    """Write the audit log as JSON Lines."""
+    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
+    try:
+        with system().db.reader() as s:
+            for event in audit_log.export(s):
+                out.write(json.dumps(event, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import functools
+import getpass
+import sys
+from typing import Callable
+
+import typer
+
+from onevoice.errors import OnevoiceError
+from onevoice.governance.permissions import Actor, PermissionDenied, Role
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="onevoice: the IPALA social media policy as working software.")
+
+
+def operator() -> Actor:
+    return Actor(member_id=None, label=f"cli:{getpass.getuser()}", roles=frozenset(Role))
+
+
+_system = None
+
+
+def system():
+    """The installation, built on first use so that `--help` needs no database."""
+    global _system
+    if _system is None:
+        from onevoice.system import System
+
+        _system = System()
+    return _system
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Any expected failure becomes one line on stderr and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from onevoice.policy import PolicyPackError
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return fn(*args, **kwargs)
+        except (OnevoiceError, PermissionDenied) as exc:
+            fail(getattr(exc, "detail", None) or str(exc))
+        except PolicyPackError as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(f"database error: {str(exc.orig).splitlines()[0]} (did you run `onevoice init`?)")
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper
+
+
+def read_input(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise OnevoiceError(f"input is not valid UTF-8 (byte {exc.start})") from None

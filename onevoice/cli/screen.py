@@ -1,0 +1,103 @@
+"""`onevoice screen`: check a draft (or a batch of drafts) against the policy."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from onevoice.screening import Draft, Engine, Report
+
+from .base import app, fail, friendly, read_input, system
+
+SEVERITY_STYLE = {"block": "bold white on red", "review": "black on yellow", "advise": "underline cyan"}
+
+
+def _engine(policy: Optional[str], employer: list[str]) -> Engine:
+    if policy or employer:
+        from onevoice.policy import load_pack
+
+        return Engine(load_pack(policy or system().settings.policy_pack, employers=tuple(employer)))
+    return system().screening
+
+
+def render(report: Report, text: str, console: Console) -> None:
+    """The draft with every finding's span highlighted, then one line per finding."""
+    styled = Text(text)
+    for f in report.findings:
+        if f.end > f.start:
+            styled.stylize(SEVERITY_STYLE[f.severity.value], f.start, f.end)
+    console.print(styled)
+    console.print()
+    colour = {"block": "red", "review": "yellow", "pass": "green"}[report.decision.value]
+    console.print(f"[bold {colour}]{report.decision.value.upper()}[/]  ({report.policy})")
+    for f in report.findings:
+        where = f"{f.start}-{f.end} {f.text!r}" if f.end > f.start else (f.evidence or "attachment")
+        console.print(f"  [{SEVERITY_STYLE[f.severity.value]}]{f.severity.value}[/] {f.citation} [dim]({f.rule})[/]: {where}")
+        console.print(f"      {f.explanation}")
+        console.print(f"      [green]fix:[/] {f.fix}")
+
+
+@app.command()
+@friendly
+def screen(
+    path: str = typer.Argument("-", help="file with the draft text, or - for stdin"),
+    kind: str = typer.Option("official", help="official, reply or personal"),
+    format: str = typer.Option("text", "--format", help="text (coloured) or json"),
+    jsonl: bool = typer.Option(False, "--jsonl", help="batch: one JSON draft per input line, one result per output line"),
+    policy: Optional[str] = typer.Option(None, help="policy pack name or file (default: the active pack)"),
+    employer: list[str] = typer.Option([], help="employer pack name or file to check 2.g against (repeatable)"),
+):
+    """Screen a draft against the policy (exit 0 pass, 1 review or block in text mode)."""
+    if format not in ("text", "json"):
+        fail("--format must be text or json")
+    engine = _engine(policy, employer)
+    if jsonl:
+        raise typer.Exit(_batch(engine, path))
+    text = read_input(path)
+    if not text.strip():
+        fail("the draft is empty")
+    try:
+        report = engine.screen(Draft(text=text, kind=kind) if kind in ("official", "reply", "personal")
+                               else Draft.from_dict({"text": text, "kind": kind}))
+    except ValueError as exc:
+        fail(str(exc))
+    if format == "json":
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        render(report, text, Console(highlight=False))
+    raise typer.Exit(0 if report.decision.value == "pass" or format == "json" else 1)
+
+
+def _batch(engine: Engine, path: str) -> int:
+    """Bad lines are reported on stderr with their line number and skipped; the rest go on.
+    Exit 0 when every line was screened, 1 when some were not."""
+    stream = sys.stdin.buffer if path == "-" else open(path, "rb")
+    out = sys.stdout
+    bad = 0
+    try:
+        for number, raw in enumerate(stream, 1):
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw.decode("utf-8"))
+                report = engine.screen(Draft.from_dict(item))
+            except UnicodeDecodeError:
+                reason = "not valid UTF-8"
+            except json.JSONDecodeError as exc:
+                reason = f"not JSON ({exc.msg})"
+            except ValueError as exc:
+                reason = str(exc)
+            else:
+                out.write(json.dumps(report.to_batch_line(), ensure_ascii=False) + "\n")
+                continue
+            bad += 1
+            typer.echo(f"error: line {number}: {reason}", err=True)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    out.flush()
+    return 1 if bad else 0

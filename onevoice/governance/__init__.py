@@ -1,0 +1,1 @@
+"""Members, roles, channels, the permission table and signing in (1. Authorized use)."""

@@ -1,0 +1,149 @@
+"""Signing in: passwords with lockout, web sessions, and API tokens (hashed at rest, revocable).
+
+Lockout is per account and stored in the database (it survives restarts and holds across API
+processes): after `max_failures` wrong passwords in a row the account refuses sign-in for
+`lockout_seconds`, even with the right password. A per-address limiter in the web adapter slows
+down guessing across many accounts.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onevoice import audit
+from onevoice.errors import InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from onevoice.store.models import ApiToken, Member, WebSession, utcnow
+
+from .members import actor_for
+from .passwords import hash_password, needs_rehash, verify_password
+from .permissions import Action, Actor, require
+
+TOKEN_PREFIX = "ov_"
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The result of a sign-in attempt. A failure is returned, not raised, because the failure
+    count must be committed: the caller commits the transaction, then raises `error`."""
+
+    member: Member | None
+    error: Exception | None = None
+
+
+def authenticate(session: Session, email: str, password: str, policy: LoginPolicy = LoginPolicy()) -> LoginOutcome:
+    """Check e-mail and password; count failures and lock the account after too many."""
+    member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
+    now = utcnow()
+    if member is not None and member.locked_until and member.locked_until > now:
+        return LoginOutcome(None, TooManyAttempts(
+            "this account is locked after too many failed sign-ins; try again later"))
+    ok = verify_password(member.password_hash if member else None, password or "")
+    if member is None or not member.active or not ok:
+        if member is not None:
+            member.failed_logins += 1
+            if member.failed_logins >= policy.max_failures:
+                member.locked_until = now + timedelta(seconds=policy.lockout_seconds)
+                member.failed_logins = 0
+                audit.record(session, member.email, "member.locked", "member", member.id,
+                             detail={"seconds": policy.lockout_seconds})
+        return LoginOutcome(None, Unauthenticated("wrong e-mail or password"))
+    member.failed_logins = 0
+    member.locked_until = None
+    if needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)
+    return LoginOutcome(member)
+
+
+def change_password(session: Session, member: Member, old: str, new: str) -> None:
+    if not verify_password(member.password_hash, old):
+        raise Unauthenticated("the current password is wrong")
+    if len(new) < 10:
+        raise InvalidInput("a password needs at least 10 characters")
+    member.password_hash = hash_password(new)
+    member.must_change_password = False
+    audit.record(session, member.email, "member.password", "member", member.id)
+
+
+def start_session(session: Session, member: Member, hours: int = 12) -> tuple[str, WebSession]:
+    secret = secrets.token_urlsafe(32)
+    web = WebSession(member_id=member.id, token_hash=_sha256(secret), csrf_token=secrets.token_urlsafe(24),
+                     expires_at=utcnow() + timedelta(hours=hours))
+    session.add(web)
+    session.flush()
+    audit.record(session, member.email, "session.start", "member", member.id)
+    return secret, web
+
+
+def session_member(session: Session, secret: str) -> tuple[Member, WebSession]:
+    web = session.scalar(select(WebSession).where(WebSession.token_hash == _sha256(secret or "")))
+    if web is None or web.expires_at <= utcnow():
+        raise Unauthenticated("your session has ended; sign in again")
+    member = session.get(Member, web.member_id)
+    if member is None or not member.active:
+        raise Unauthenticated("this account is disabled")
+    return member, web
+
+
+def end_session(session: Session, secret: str) -> None:
+    web = session.scalar(select(WebSession).where(WebSession.token_hash == _sha256(secret or "")))
+    if web is not None:
+        session.delete(web)
+
+
+def create_token(session: Session, actor: Actor, name: str) -> tuple[str, ApiToken]:
+    """A new API token for the acting member; the secret is shown once and only its hash kept."""
+    require(actor, Action.TOKEN_MANAGE_OWN)
+    if actor.member_id is None:
+        raise InvalidInput("tokens belong to a member")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("a token needs a name (what is it for?)")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(member_id=actor.member_id, name=name, token_hash=_sha256(secret), prefix=secret[:10])
+    session.add(token)
+    session.flush()
+    audit.record(session, actor.label, "token.create", "api_token", token.id, None,
+                 {"id": token.id, "name": name, "prefix": token.prefix})
+    return secret, token
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.member_id != actor.member_id and not actor.is_system):
+        raise NotFound(f"no token {token_id} of yours")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, actor.label, "token.revoke", "api_token", token.id)
+    return token
+
+
+def token_member(session: Session, secret: str) -> Member:
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        raise Unauthenticated("not an onevoice API token")
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("this API token is unknown or revoked")
+    member = session.get(Member, token.member_id)
+    if member is None or not member.active:
+        raise Unauthenticated("this account is disabled")
+    token.last_used_at = utcnow()
+    return member
+
+
+def actor_from_token(session: Session, secret: str) -> Actor:
+    return actor_for(token_member(session, secret))

@@ -1,0 +1,70 @@
+"""Engine and transactions. Every state change runs inside one `transaction()`.
+
+SQLite is the embedded default: WAL (readers never wait for the writer), foreign keys on,
+and write transactions start with BEGIN IMMEDIATE so two writers queue on the lock instead of
+failing half-way when one of them upgrades a read snapshot. PostgreSQL needs none of this.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    def __init__(self, url: str, **kwargs) -> None:
+        self.url = url
+        self.engine = make_engine(url, **kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls everything back on any error."""
+        conn = self.engine.connect()
+        conn.info["write"] = True  # read by the SQLite "begin" hook: BEGIN IMMEDIATE
+        session = Session(bind=conn, expire_on_commit=False)
+        try:
+            with conn.begin():
+                yield session
+                session.flush()
+        finally:
+            session.close()
+            conn.info.pop("write", None)  # info lives with the pooled DBAPI connection
+            conn.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only session (no write lock on SQLite)."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()  # ends the read transaction; loaded objects stay readable
+
+    def dispose(self) -> None:
+        self.engine.dispose()

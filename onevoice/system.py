@@ -1,0 +1,104 @@
+"""The running installation: settings, database, credential box and the active policy.
+
+Adapters (web, CLI, workers) build one System and call the services through it; the services
+themselves only ever receive a database session and an Actor.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy import select
+
+from onevoice import audit
+from onevoice.config import Settings
+from onevoice.errors import InvalidInput, NotFound
+from onevoice.governance.auth import LoginPolicy
+from onevoice.governance.channels import CredentialBox
+from onevoice.governance.members import add_member
+from onevoice.governance.permissions import SYSTEM, Role
+from onevoice.policy import PolicyPack, load_pack, pack_path, parse_pack
+from onevoice.screening import Engine
+from onevoice.store import Database
+from onevoice.store.migrate import upgrade
+from onevoice.store.models import Member, PolicyPackVersion, RoleGrant
+
+
+class System:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        self.db = Database(self.settings.database_url)
+        self.box = CredentialBox(self.settings.secret_key)
+        self._engines: dict[str, Engine] = {}
+
+    def migrate(self) -> None:
+        upgrade(self.settings.database_url)
+
+    def initialize(self, admin_email: str = "admin@localhost.localdomain") -> str | None:
+        """Migrate, store the policy pack if none is active, and create a first admin if there
+        is none. Returns the admin's one-time password when one was created. Idempotent."""
+        if self.settings.database_url.startswith("sqlite"):
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+        with self.db.transaction() as s:
+            active = s.scalar(select(PolicyPackVersion).where(PolicyPackVersion.active.is_(True)))
+            path = _pack_file(self.settings.policy_pack)
+            source = path.read_text(encoding="utf-8")
+            # A pack the committee never edited follows the packaged file; an edited one is theirs.
+            if active is None or (active.created_by is None and active.source != source):
+                pack = parse_pack(source, source=path.name)
+                if active is not None:
+                    active.active = False
+                    s.flush()
+                row = PolicyPackVersion(name=pack.name, version=pack.version, source=source, active=True)
+                s.add(row)
+                s.flush()
+                audit.record(s, SYSTEM.label, "policy.load", "policy_pack", row.id, None,
+                             {"name": pack.name, "version": pack.version})
+            has_admin = s.scalar(select(RoleGrant.id).where(RoleGrant.role == Role.ADMIN.value).limit(1))
+            if has_admin is None and s.scalar(select(Member.id).where(Member.email == admin_email)) is None:
+                _, one_time = add_member(s, SYSTEM, admin_email, "Administrator", roles=("admin",))
+                return one_time
+        return None
+
+    @cached_property
+    def policy(self) -> PolicyPack:
+        """The active policy pack from the database, or the configured file before `init`."""
+        try:
+            with self.db.reader() as s:
+                row = s.scalar(select(PolicyPackVersion).where(PolicyPackVersion.active.is_(True)))
+        except Exception:  # no tables yet: fall back to the packaged pack
+            row = None
+        if row is None:
+            return load_pack(self.settings.policy_pack)
+        return parse_pack(row.source, source=f"{row.name}@{row.version}")
+
+    @cached_property
+    def screening(self) -> Engine:
+        return Engine(self.policy)
+
+    @property
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy(self.settings.login_max_failures, self.settings.login_lockout_seconds)
+
+    def engine_with_employer(self, employer: str) -> Engine:
+        """The active policy plus a packaged employer pack (2.g), by name."""
+        if not employer.replace("-", "").replace("_", "").isalnum():
+            raise InvalidInput("an employer pack is named by letters, digits, - and _")
+        key = f"employer:{employer}"
+        if key not in self._engines:
+            emp_path = pack_path(f"employers/{employer}")
+            if not emp_path.exists():
+                raise NotFound(f"no employer pack {employer!r}")
+            self._engines[key] = Engine(self.policy.with_employer(parse_pack(emp_path.read_text("utf-8"), emp_path.name)))
+        return self._engines[key]
+
+    def reload_policy(self) -> None:
+        self._engines.clear()
+        self.__dict__.pop("policy", None)
+        self.__dict__.pop("screening", None)
+
+
+def _pack_file(name_or_path: str) -> Path:
+    p = Path(name_or_path)
+    return p if p.suffix else pack_path(name_or_path)

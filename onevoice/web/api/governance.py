@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from onevoice.errors import TooManyAttempts
+from onevoice.governance import auth, channels, members
+from onevoice.system import System
+
+from ..deps import Caller, caller, get_system
+from .schemas import ChannelIn, LoginIn, MemberIn, RoleIn, TokenIn
+
+router = APIRouter(tags=["members and channels"])
+
+
+@router.post("/tokens", status_code=201, summary="Sign in with e-mail and password and get an API token")
+def login_for_token(body: LoginIn, request: Request, system: System = Depends(get_system)) -> dict:
+    if not request.app.state.login_limiter.allow(request.client.host if request.client else "?"):
+        raise TooManyAttempts("too many sign-in attempts from this address; wait a minute")
+    with system.db.transaction() as s:
+        outcome = auth.authenticate(s, body.email, body.password, system.login_policy)
+        if outcome.member is not None:
+            secret, token = auth.create_token(s, members.actor_for(outcome.member), "api sign-in")
+    if outcome.error:
+        raise outcome.error
+    return {"token": secret, "id": token.id, "member": outcome.member.email}
+
+
+@router.post("/me/tokens", status_code=201, summary="Create another API token for yourself")
+def create_token(body: TokenIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        secret, token = auth.create_token(s, who.actor, body.name)
+    return {"token": secret, "id": token.id, "name": token.name}
+
+
+@router.delete("/me/tokens/{token_id}", status_code=204, summary="Revoke one of your API tokens")
+def revoke_token(token_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> None:
+    with system.db.transaction() as s:
+        auth.revoke_token(s, who.actor, token_id)
+
+
+@router.get("/me", summary="Who am I")
+def me(who: Caller = Depends(caller)) -> dict:
+    return {"member_id": who.actor.member_id, "email": who.actor.label, "name": who.name,
+            "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels)}
+
+
+@router.get("/members")
+def list_members(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    with system.db.reader() as s:
+        return [members.member_state(m) for m in members.list_members(s, who.actor)]
+
+
+@router.post("/members", status_code=201)
+def add_member(body: MemberIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        member, one_time = members.add_member(s, who.actor, body.email, body.name, None, tuple(body.roles))
+        state = members.member_state(member)
+    return {**state, "one_time_password": one_time}
+
+
+@router.post("/members/{member_id}/roles", status_code=201)
+def grant_role(member_id: int, body: RoleIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        channel = channels.get_channel(s, body.channel) if body.channel is not None else None
+        return members.member_state(members.grant_role(s, who.actor, member_id, body.role, channel))
+
+
+@router.delete("/members/{member_id}/roles/{role}")
+def revoke_role(member_id: int, role: str, channel: int | None = None, who: Caller = Depends(caller),
+                system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        ch = channels.get_channel(s, channel) if channel is not None else None
+        return members.member_state(members.revoke_role(s, who.actor, member_id, role, ch))
+
+
+@router.get("/channels")
+def list_channels(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    with system.db.reader() as s:
+        return [channels.channel_state(c) for c in channels.list_channels(s, who.actor)]
+
+
+@router.post("/channels", status_code=201)
+def add_channel(body: ChannelIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        ch = channels.add_channel(s, who.actor, system.box, body.platform, body.handle, body.name, body.base_url,
+                                  body.credentials, body.quorum, body.timezone)
+        return channels.channel_state(ch)

@@ -1,0 +1,57 @@
+"""Request bodies of the API (responses are plain dicts of the services' state)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_TEXT = 20_000  # far above any platform's limit; longer bodies are not drafts
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AttachmentIn(Strict):
+    type: Literal["image", "video", "link", "audio", "document", "gif"]
+    credit: str | None = Field(None, max_length=500)
+    alt: str = Field("", max_length=2_000)
+    url: str | None = Field(None, max_length=2_000)
+
+
+class ScreenIn(Strict):
+    id: str | None = Field(None, max_length=200)
+    text: str = Field(..., max_length=MAX_TEXT)
+    kind: Literal["official", "reply", "personal"] = "official"
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    employer: str | None = Field(None, max_length=200, description="employer pack to check 2.g against")
+
+
+class LoginIn(Strict):
+    email: str = Field(..., max_length=320)
+    password: str = Field(..., max_length=1_000)
+
+
+class TokenIn(Strict):
+    name: str = Field(..., min_length=1, max_length=200)
+
+
+class MemberIn(Strict):
+    email: str = Field(..., max_length=320)
+    name: str = Field(..., min_length=1, max_length=200)
+    roles: list[str] = Field(default_factory=list, max_length=10)
+
+
+class RoleIn(Strict):
+    role: str = Field(..., max_length=40)
+    channel: int | str | None = None
+
+
+class ChannelIn(Strict):
+    platform: str = Field(..., max_length=40)
+    handle: str = Field(..., max_length=300)
+    name: str | None = Field(None, max_length=200)
+    base_url: str | None = Field(None, max_length=500)
+    credentials: dict | None = None
+    quorum: int = Field(1, ge=1, le=10)
+    timezone: str = Field("UTC", max_length=64)

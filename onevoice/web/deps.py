@@ -1,0 +1,75 @@
+"""Who is asking: an API token (Authorization: Bearer ov_...) or a signed-in web session.
+
+Unsafe requests made with a session cookie must carry the session's CSRF token (form field
+`csrf_token` or header `X-CSRF-Token`); requests with a bearer token need none, since a browser
+never adds that header by itself.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+
+from onevoice.errors import Forbidden, Unauthenticated
+from onevoice.governance import auth
+from onevoice.governance.members import actor_for
+from onevoice.governance.permissions import Actor
+from onevoice.system import System
+
+SESSION_COOKIE = "onevoice_session"
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_system(request: Request) -> System:
+    return request.app.state.system
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    name: str
+    csrf_token: str | None  # set for session callers
+    must_change_password: bool = False
+
+
+async def _csrf_from(request: Request) -> str | None:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def optional_caller(request: Request, system: System = Depends(get_system)) -> Caller | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise Unauthenticated("use 'Authorization: Bearer <token>'")
+        with system.db.transaction() as s:  # records last_used_at
+            member = auth.token_member(s, secret.strip())
+            return Caller(actor_for(member), member.name, None, member.must_change_password)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    with system.db.reader() as s:
+        try:
+            member, web = auth.session_member(s, cookie)
+        except Unauthenticated:
+            return None
+        caller = Caller(actor_for(member), member.name, web.csrf_token, member.must_change_password)
+    if request.method not in SAFE:
+        sent = await _csrf_from(request)
+        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
+            raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+    return caller
+
+
+async def caller(c: Caller | None = Depends(optional_caller)) -> Caller:
+    if c is None:
+        raise Unauthenticated("sign in, or send an API token")
+    return c

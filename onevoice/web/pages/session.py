@@ -1,0 +1,56 @@
+"""Sign in, sign out and the home page."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from onevoice.errors import OnevoiceError
+from onevoice.governance import auth
+from onevoice.system import System
+
+from ..deps import SESSION_COOKIE, Caller, get_system, optional_caller
+from .render import page
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, who: Caller | None = Depends(optional_caller)):
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    return page(request, "home.html", who=who)
+
+
+@router.get("/login")
+def login_form(request: Request):
+    return page(request, "login.html", error=None, email="")
+
+
+@router.post("/login")
+def login(request: Request, email: str = Form(..., max_length=320), password: str = Form(..., max_length=1000),
+          system: System = Depends(get_system)):
+    if not request.app.state.login_limiter.allow(request.client.host if request.client else "?"):
+        return page(request, "login.html", status=429, error="Too many sign-in attempts; wait a minute.", email=email)
+    with system.db.transaction() as s:
+        outcome = auth.authenticate(s, email, password, system.login_policy)
+        if outcome.member is not None:
+            secret, _ = auth.start_session(s, outcome.member, system.settings.session_hours)
+    if outcome.error is not None:
+        status = getattr(outcome.error, "status", 401)
+        message = outcome.error.detail if isinstance(outcome.error, OnevoiceError) else "Sign-in failed."
+        return page(request, "login.html", status=status, error=message, email=email)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", max_age=system.settings.session_hours * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, who: Caller | None = Depends(optional_caller), system: System = Depends(get_system)):
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie and who is not None:
+        with system.db.transaction() as s:
+            auth.end_session(s, cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

@@ -1,0 +1,46 @@
+"""RFC 9457 problem details: every API error is `application/problem+json` with a readable
+`detail`, whatever raised it (a service, validation, a permission check, the body limit)."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from onevoice.errors import OnevoiceError
+from onevoice.governance.permissions import PermissionDenied
+from onevoice.policy import PolicyPackError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(OnevoiceError)
+    async def _service_error(request: Request, exc: OnevoiceError):
+        return problem(exc.status, exc.title, exc.detail)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied):
+        return problem(403, "Forbidden", exc.reason)
+
+    @app.exception_handler(PolicyPackError)
+    async def _pack(request: Request, exc: PolicyPackError):
+        return problem(422, "Invalid policy pack", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = [{"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors[:5]) or "the request is not valid"
+        return problem(422, "Invalid input", detail, errors=errors[:20])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type"}
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
