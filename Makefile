@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is for developers.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast test-slow bench init clean browser
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[social,triage,reports,scale,dev]'
+	touch $(STAMP)
+
+init: $(STAMP)
+	$(BIN)/onevoice init
+
+## Serve the web app and API on http://$(HOST):$(PORT) with SQLite and the IPALA policy.
+run: init
+	$(BIN)/onevoice serve --host $(HOST) --port $(PORT)
+
+## The whole test suite, real-server and browser tests included.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## Only the fast tests (no real servers, no browser).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+## Only the slow real-server and browser tests.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m slow
+
+## Benchmarks; writes BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var *.egg-info

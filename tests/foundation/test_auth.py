@@ -1,0 +1,72 @@
+"""Passwords, lockout, sessions and API tokens."""
+from __future__ import annotations
+
+import pytest
+
+from onevoice.errors import TooManyAttempts, Unauthenticated
+from onevoice.governance import auth, members
+from onevoice.governance.permissions import SYSTEM
+from onevoice.store.models import ApiToken, Member
+
+
+def _member(system, password="correct horse battery"):
+    with system.db.transaction() as s:
+        m, _ = members.add_member(s, SYSTEM, "pat@example.org", "Pat", password)
+        return m.id
+
+
+def _login(system, password):
+    with system.db.transaction() as s:
+        outcome = auth.authenticate(s, "pat@example.org", password, system.login_policy)
+    return outcome
+
+
+def test_password_is_hashed_with_argon2(system):
+    mid = _member(system)
+    with system.db.reader() as s:
+        stored = s.get(Member, mid).password_hash
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert _login(system, "correct horse battery").member is not None
+
+
+def test_lockout_after_repeated_failures_even_with_right_password(system):
+    _member(system)
+    for _ in range(system.settings.login_max_failures):
+        assert isinstance(_login(system, "wrong password!").error, Unauthenticated)
+    outcome = _login(system, "correct horse battery")
+    assert outcome.member is None and isinstance(outcome.error, TooManyAttempts)
+
+
+def test_unknown_email_fails_like_a_wrong_password(system):
+    with system.db.transaction() as s:
+        outcome = auth.authenticate(s, "nobody@example.org", "whatever", system.login_policy)
+    assert isinstance(outcome.error, Unauthenticated) and "e-mail or password" in outcome.error.detail
+
+
+def test_tokens_are_hashed_and_revocable(system):
+    mid = _member(system)
+    with system.db.transaction() as s:
+        actor = members.actor_for(s.get(Member, mid))
+        secret, token = auth.create_token(s, actor, "ci")
+        tid = token.id
+    with system.db.reader() as s:
+        row = s.get(ApiToken, tid)
+        assert secret not in (row.token_hash, row.prefix) and len(row.token_hash) == 64
+    with system.db.transaction() as s:
+        assert auth.token_member(s, secret).id == mid
+    with system.db.transaction() as s:
+        auth.revoke_token(s, actor, tid)
+    with system.db.transaction() as s, pytest.raises(Unauthenticated, match="revoked"):
+        auth.token_member(s, secret)
+
+
+def test_sessions_end(system):
+    mid = _member(system)
+    with system.db.transaction() as s:
+        secret, _ = auth.start_session(s, s.get(Member, mid))
+    with system.db.reader() as s:
+        assert auth.session_member(s, secret)[0].id == mid
+    with system.db.transaction() as s:
+        auth.end_session(s, secret)
+    with system.db.reader() as s, pytest.raises(Unauthenticated):
+        auth.session_member(s, secret)
