@@ -1,0 +1,115 @@
+"""The one protocol every platform connector follows.
+
+Connectors are adapters: they translate between onevoice and a platform's API and hold no
+policy. Publishing is made exactly-once by the outbox (publishing/outbox.py) together with the
+connector's idempotency: `publish` called twice with the same `idempotency_key` must create one
+post and return the same PostRef both times (Mastodon: the Idempotency-Key header; Bluesky: a
+record key derived from the key), so that retrying after a crash never posts twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image or video to attach. `alt` is required by policy for images (accessibility)."""
+
+    data: bytes
+    mime_type: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """Where a published post lives. `id` is the platform's own id (Mastodon status id,
+    Bluesky at:// URI); `cid` is Bluesky's content id (needed to reply to or like a post)."""
+
+    id: str
+    url: str | None = None
+    cid: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    text: str
+    idempotency_key: str
+    reply_to: PostRef | None = None
+    media: tuple[Media, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteComment:
+    """A reply or mention read back from the platform (input to triage, 3.)."""
+
+    id: str                       # the platform's id, used to deduplicate
+    author: str                   # handle
+    text: str
+    created_at: datetime
+    kind: str = "reply"           # reply | mention
+    in_reply_to: str | None = None
+    author_followers: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class PostCounts:
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    impressions: int | None = None  # only where the platform reports it
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    max_chars: int
+    count_graphemes: bool = False   # Bluesky counts graphemes, Mastodon characters
+    max_media: int = 4
+    url_length: int | None = None   # Mastodon counts every link as 23 characters
+    alt_required: bool = True       # our policy: every image needs alt text
+
+
+class ConnectorError(Exception):
+    """A platform call failed. `retryable` for 429/5xx/timeouts (retry with backoff, honouring
+    `retry_after` seconds when the platform says); otherwise permanent, and `message` is the
+    platform's own words, shown to the author."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status = status
+
+
+@runtime_checkable
+class Connector(Protocol):
+    platform: str
+    limits: PlatformLimits
+
+    def publish(self, request: PublishRequest) -> PostRef: ...
+
+    def delete(self, ref: PostRef) -> None: ...
+
+    def fetch_replies(self, ref: PostRef) -> list[RemoteComment]: ...
+
+    def fetch_mentions(self, since_id: str | None = None) -> list[RemoteComment]: ...
+
+    def counts(self, ref: PostRef) -> PostCounts: ...
+
+    def followers(self) -> int: ...
+
+
+@dataclass
+class ConnectorConfig:
+    """What a connector is built from: the channel's row plus its decrypted credentials."""
+
+    platform: str
+    handle: str
+    base_url: str | None
+    credentials: dict = field(default_factory=dict)
