@@ -93,6 +93,13 @@ class System:
             self._engines[key] = Engine(self.policy.with_employer(parse_pack(emp_path.read_text("utf-8"), emp_path.name)))
         return self._engines[key]
 
+    def connector_for(self, channel):
+        """The platform connector of a channel, with its credentials decrypted for this call only."""
+        from onevoice.publishing.connectors import ConnectorConfig, build_connector
+
+        return build_connector(ConnectorConfig(platform=channel.platform, handle=channel.handle,
+                                               base_url=channel.base_url, credentials=self.box.open(channel.credentials)))
+
     def reload_policy(self) -> None:
         self._engines.clear()
         self.__dict__.pop("policy", None)

@@ -18,6 +18,16 @@ def operator() -> Actor:
     return Actor(member_id=None, label=f"cli:{getpass.getuser()}", roles=frozenset(Role))
 
 
+def acting_as(session, email: str) -> Actor:
+    """The member an operator acts for: their own roles apply, and the audit log names both."""
+    from dataclasses import replace
+
+    from onevoice.governance.members import actor_for, get_member
+
+    actor = actor_for(get_member(session, email))
+    return replace(actor, label=f"{actor.label} (via cli:{getpass.getuser()})")
+
+
 _system = None
 
 

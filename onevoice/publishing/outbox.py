@@ -1,0 +1,150 @@
+"""The publishing worker: sends due outbox entries to the platforms, exactly once.
+
+Each entry goes through three short transactions and one platform call between them:
+1. claim: pending and due (or `sending` with an expired lease, i.e. its worker died) ->
+   `sending` with a lease; the draft becomes `publishing`. Committed before the call.
+2. the platform call, with the entry's fixed idempotency key.
+3. record: `sent` and the draft `published` with the platform's reference; or, on a retryable
+   error (429/5xx/timeout), back to `pending` with backoff; or `failed` with the platform's
+   message for the author.
+A crash between 2 and 3 leaves the entry `sending`; when the lease runs out it is claimed again
+and sent with the same key, so the platform returns the post it already made instead of a second.
+Channels in crisis mode (3.) are skipped: their scheduled posts wait.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import and_, or_, select
+
+from onevoice import audit
+from onevoice.store import Database
+from onevoice.store.models import Channel, Draft, OutboxEntry, utcnow
+
+from .connectors.base import Connector, ConnectorError, Media, PostRef, PublishRequest
+from .states import next_state
+
+WORKER = "publisher"
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 30.0   # seconds, doubled per attempt
+BACKOFF_CAP = 3600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry_id: int
+    draft_id: int
+    action: str
+    status: str        # sent | retry | failed | skipped
+    detail: str = ""
+
+
+ConnectorFor = Callable[[Channel], Connector]
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return max(delay, retry_after or 0.0)
+
+
+def _claim(db: Database, now: datetime, limit: int) -> list[int]:
+    with db.transaction() as s:
+        q = (select(OutboxEntry).join(Channel, Channel.id == OutboxEntry.channel_id)
+             .where(or_(and_(OutboxEntry.status == "pending", OutboxEntry.due_at <= now),
+                        and_(OutboxEntry.status == "sending", OutboxEntry.lease_until <= now)))
+             .where(or_(Channel.crisis_mode.is_(False), OutboxEntry.action == "delete"))
+             .order_by(OutboxEntry.due_at, OutboxEntry.id).limit(limit))
+        if s.bind.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True, of=OutboxEntry)
+        claimed = []
+        for entry in s.scalars(q):
+            entry.status, entry.lease_until = "sending", now + LEASE
+            entry.attempts += 1
+            draft = s.get(Draft, entry.draft_id)
+            if entry.action == "publish" and draft.state == "scheduled":
+                before = draft.state
+                draft.state = next_state(draft.state, "start_publishing")
+                audit.record(s, WORKER, "draft.start_publishing", "draft", draft.id, {"state": before},
+                             {"state": draft.state}, {"attempt": entry.attempts})
+            claimed.append(entry.id)
+        return claimed
+
+
+def _request(db: Database, entry: OutboxEntry, draft: Draft) -> PublishRequest:
+    from onevoice.store.models import MediaFile
+
+    media = []
+    with db.reader() as s:
+        for a in draft.attachments or []:
+            if a.get("media_id"):
+                f = s.get(MediaFile, a["media_id"])
+                media.append(Media(data=f.data, mime_type=f.mime_type, alt=a.get("alt") or ""))
+    reply_to = PostRef(**draft.reply_to) if draft.reply_to else None
+    return PublishRequest(text=draft.text, idempotency_key=entry.idempotency_key, reply_to=reply_to,
+                          media=tuple(media))
+
+
+def send_one(db: Database, entry_id: int, connector_for: ConnectorFor, now: datetime | None = None) -> Outcome:
+    with db.reader() as s:
+        entry = s.get(OutboxEntry, entry_id)
+        draft = s.get(Draft, entry.draft_id)
+        channel = s.get(Channel, entry.channel_id)
+    try:
+        connector = connector_for(channel)
+        if entry.action == "publish":
+            ref = connector.publish(_request(db, entry, draft))
+            result = {"id": ref.id, "url": ref.url, "cid": ref.cid}
+        else:
+            connector.delete(PostRef(**draft.published_ref))
+            result = {"deleted": True}
+    except ConnectorError as exc:
+        return _record_failure(db, entry_id, exc, now or utcnow())
+    return _record_success(db, entry_id, result, now or utcnow())
+
+
+def _record_success(db: Database, entry_id: int, result: dict, now: datetime) -> Outcome:
+    with db.transaction() as s:
+        entry = s.get(OutboxEntry, entry_id)
+        draft = s.get(Draft, entry.draft_id)
+        entry.status, entry.result, entry.sent_at, entry.lease_until, entry.last_error = "sent", result, now, None, None
+        before = {"state": draft.state}
+        if entry.action == "publish":
+            draft.state = next_state(draft.state, "published")
+            draft.published_ref, draft.published_at, draft.error = result, now, None
+            audit.record(s, WORKER, "draft.published", "draft", draft.id, before, {"state": draft.state, **result})
+        else:
+            draft.state = next_state(draft.state, "retract")
+            audit.record(s, WORKER, "draft.retracted", "draft", draft.id, before, {"state": draft.state})
+        return Outcome(entry.id, draft.id, entry.action, "sent", result.get("url") or result.get("id") or "")
+
+
+def _record_failure(db: Database, entry_id: int, exc: ConnectorError, now: datetime) -> Outcome:
+    with db.transaction() as s:
+        entry = s.get(OutboxEntry, entry_id)
+        draft = s.get(Draft, entry.draft_id)
+        entry.last_error, entry.lease_until = exc.message, None
+        before = {"state": draft.state}
+        if exc.retryable and entry.attempts < MAX_ATTEMPTS:
+            delay = backoff(entry.attempts, exc.retry_after)
+            entry.status, entry.due_at = "pending", now + timedelta(seconds=delay)
+            if entry.action == "publish" and draft.state == "publishing":
+                draft.state = next_state(draft.state, "retry_later")
+            audit.record(s, WORKER, f"outbox.retry", "draft", draft.id, before, {"state": draft.state},
+                         {"error": exc.message, "attempt": entry.attempts, "retry_in_s": delay})
+            return Outcome(entry.id, draft.id, entry.action, "retry", exc.message)
+        entry.status = "failed"
+        if entry.action == "publish" and draft.state == "publishing":
+            draft.state = next_state(draft.state, "fail")
+            draft.error = f"{'gave up after ' + str(entry.attempts) + ' attempts: ' if exc.retryable else ''}{exc.message}"
+        audit.record(s, WORKER, f"outbox.failed", "draft", draft.id, before, {"state": draft.state},
+                     {"error": exc.message, "attempts": entry.attempts, "action": entry.action})
+        return Outcome(entry.id, draft.id, entry.action, "failed", exc.message)
+
+
+def publish_due(db: Database, connector_for: ConnectorFor, now: datetime | None = None, limit: int = 50) -> list[Outcome]:
+    """Send every due entry once; returns what happened to each."""
+    now = now or utcnow()
+    return [send_one(db, entry_id, connector_for, now) for entry_id in _claim(db, now, limit)]

@@ -1,0 +1,328 @@
+"""Drafts through the committee (1.): create, edit, submit (screened at once), review with a
+quorum, chair override of block findings, scheduling and retraction.
+
+Every function takes the caller's transaction, checks permissions first, and records each state
+change in the audit log; the adapters (web, CLI, API) only call these.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from onevoice import audit
+from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound
+from onevoice.governance.channels import get_channel
+from onevoice.governance.permissions import Action, Actor, allowed, require
+from onevoice.screening import Draft as ScreenDraft, Engine
+from onevoice.store.models import Channel, Draft, MediaFile, OutboxEntry, Review, utcnow
+
+from .limits import limit_problems
+from .states import EDITABLE, next_state
+
+MAX_TEXT = 20_000
+ATTACHMENT_TYPES = ("image", "video", "gif", "link", "audio", "document")
+MIN_REASON = 10
+
+
+def draft_state(d: Draft) -> dict:
+    """What the audit log digests about a draft."""
+    return {"id": d.id, "state": d.state, "revision": d.revision, "channel_id": d.channel_id, "kind": d.kind,
+            "text": d.text, "attachments": d.attachments, "scheduled_at": d.scheduled_at,
+            "override_revision": d.override_revision}
+
+
+def draft_view(d: Draft) -> dict:
+    """A draft as the author and the committee see it (CLI and API share this shape)."""
+    report = d.screening or {}
+    return {"id": d.id, "state": d.state, "revision": d.revision, "channel_id": d.channel_id, "kind": d.kind,
+            "author_id": d.author_id, "text": d.text, "attachments": d.attachments, "reply_to": d.reply_to,
+            "screening": {"decision": report.get("decision"), "policy": report.get("policy"),
+                          "revision": d.screened_revision, "findings": report.get("findings", [])},
+            "approvals": len(approvals(d)),
+            "reviews": [{"verdict": r.verdict, "revision": r.revision, "comment": r.comment,
+                         "reviewer_id": r.reviewer_id, "at": r.created_at.isoformat()} for r in d.reviews],
+            "override": ({"reason": d.override_reason, "by": d.override_by, "revision": d.override_revision}
+                         if d.override_reason else None),
+            "scheduled_at": d.scheduled_at.isoformat() if d.scheduled_at else None,
+            "published": d.published_ref, "published_at": d.published_at.isoformat() if d.published_at else None,
+            "error": d.error}
+
+
+def _move(session: Session, actor: Actor, draft: Draft, event: str, detail: dict | None = None) -> None:
+    before = draft_state(draft)
+    draft.state = next_state(draft.state, event)
+    session.flush()
+    audit.record(session, actor.label, f"draft.{event}", "draft", draft.id, before, draft_state(draft), detail)
+
+
+def get_draft(session: Session, draft_id: int, *, for_update: bool = False) -> Draft:
+    q = select(Draft).where(Draft.id == draft_id)
+    if for_update:
+        q = q.with_for_update()
+    draft = session.scalar(q)
+    if draft is None:
+        raise NotFound(f"no draft {draft_id}")
+    return draft
+
+
+def can_view(actor: Actor, draft: Draft) -> bool:
+    return draft.author_id == actor.member_id or allowed(actor, Action.DRAFT_VIEW_ALL) or actor.is_system
+
+
+def view_draft(session: Session, actor: Actor, draft_id: int) -> Draft:
+    draft = get_draft(session, draft_id)
+    if not can_view(actor, draft):
+        raise NotFound(f"no draft {draft_id}")  # not 403: do not reveal that it exists
+    return draft
+
+
+def _clean_attachments(session: Session, attachments: list | None) -> list[dict]:
+    if attachments is None:
+        return []
+    if not isinstance(attachments, list) or len(attachments) > 10:
+        raise InvalidInput("attachments must be a list of at most 10 items")
+    clean = []
+    for i, a in enumerate(attachments, 1):
+        if not isinstance(a, dict) or a.get("type") not in ATTACHMENT_TYPES:
+            raise InvalidInput(f"attachment {i}: type must be one of {', '.join(ATTACHMENT_TYPES)}")
+        media_id = a.get("media_id")
+        if media_id is not None and session.get(MediaFile, media_id) is None:
+            raise InvalidInput(f"attachment {i}: no uploaded media {media_id}")
+        clean.append({"type": a["type"], "alt": str(a.get("alt") or "")[:1500],
+                      "credit": (str(a["credit"])[:500] if a.get("credit") else None),
+                      "url": (str(a["url"])[:2000] if a.get("url") else None), "media_id": media_id})
+    return clean
+
+
+def _clean_text(text: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput("text must be a string")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"text is {len(text)} characters; the most a draft may hold is {MAX_TEXT}")
+    if "\x00" in text:
+        raise InvalidInput("text contains a NUL character")
+    return text
+
+
+def create_draft(session: Session, actor: Actor, channel_ref: int | str, text: str, *, kind: str = "official",
+                 attachments: list | None = None, reply_to: dict | None = None,
+                 incident_id: int | None = None) -> Draft:
+    require(actor, Action.DRAFT_CREATE)
+    if actor.member_id is None:
+        raise InvalidInput("a draft needs a member as its author")
+    if kind not in ("official", "reply"):
+        raise InvalidInput("kind must be official or reply (personal posts are checked with screening only)")
+    if kind == "reply" and not (reply_to and reply_to.get("id")):
+        raise InvalidInput("a reply needs reply_to: the platform id of the post it answers")
+    channel = get_channel(session, channel_ref)
+    if not channel.active:
+        raise Conflict(f"channel {channel.handle} is not active")
+    draft = Draft(author_id=actor.member_id, channel_id=channel.id, kind=kind, text=_clean_text(text),
+                  attachments=_clean_attachments(session, attachments), reply_to=reply_to, state="draft",
+                  revision=1, incident_id=incident_id)
+    session.add(draft)
+    session.flush()
+    audit.record(session, actor.label, "draft.create", "draft", draft.id, None, draft_state(draft))
+    return draft
+
+
+def _screen(session: Session, actor: Actor, draft: Draft, engine: Engine) -> None:
+    report = engine.screen(ScreenDraft.from_dict({"id": str(draft.id), "text": draft.text, "kind": draft.kind,
+                                                  "attachments": draft.attachments}))
+    draft.screening = report.to_dict()
+    draft.screened_revision = draft.revision
+    _move(session, actor, draft, "screen", {"decision": report.decision.value, "labels": report.labels,
+                                            "policy": report.policy})
+
+
+def submit(session: Session, actor: Actor, draft_id: int, engine: Engine) -> Draft:
+    """Send a draft to the committee: screened automatically first, then in review."""
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id != actor.member_id:
+        raise Forbidden("only the author submits a draft")
+    require(actor, Action.DRAFT_SUBMIT, channel_id=draft.channel_id)
+    _move(session, actor, draft, "submit")
+    draft.error = None
+    _screen(session, actor, draft, engine)
+    _move(session, actor, draft, "open_review")
+    return draft
+
+
+def edit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, text: str | None = None,
+         attachments: list | None = None) -> Draft:
+    """Change a draft. Under review, approved or scheduled, the change resets the approvals,
+    cancels a pending publication and sends the draft through screening again."""
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id != actor.member_id:
+        raise Forbidden("only the author edits a draft; reviewers request changes")
+    if draft.state not in EDITABLE:
+        raise Conflict(f"a draft that is {draft.state.replace('_', ' ')} cannot be edited")
+    if text is None and attachments is None:
+        raise InvalidInput("nothing to change: give text or attachments")
+    if text is not None:
+        draft.text = _clean_text(text)
+    if attachments is not None:
+        draft.attachments = _clean_attachments(session, attachments)
+    was = draft.state
+    draft.revision += 1
+    draft.override_reason = draft.override_by = draft.override_revision = None
+    _cancel_pending(session, draft)
+    draft.scheduled_at = None
+    _move(session, actor, draft, "edit", {"revision": draft.revision, "approvals_reset": was in
+                                          ("in_review", "approved", "scheduled")})
+    if draft.state == "submitted":
+        _screen(session, actor, draft, engine)
+        _move(session, actor, draft, "open_review")
+    return draft
+
+
+def approvals(draft: Draft) -> list[Review]:
+    return [r for r in draft.reviews if r.verdict == "approve" and r.revision == draft.revision]
+
+
+def _blocked(draft: Draft) -> list[str]:
+    report = draft.screening or {}
+    if report.get("decision") != "block" or draft.override_revision == draft.revision:
+        return []
+    return sorted({f"{f['clause']} {f['clause_title']}" for f in report.get("findings", []) if f["severity"] == "block"})
+
+
+def review(session: Session, actor: Actor, draft_id: int, verdict: str, comment: str = "") -> Draft:
+    """A committee member's verdict: approve, request_changes or reject."""
+    require(actor, Action.DRAFT_REVIEW)
+    if verdict not in ("approve", "request_changes", "reject"):
+        raise InvalidInput("verdict must be approve, request_changes or reject")
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id == actor.member_id:
+        raise Forbidden("nobody reviews their own draft")
+    if draft.state != "in_review":
+        raise Conflict(f"the draft is {draft.state.replace('_', ' ')}, not in review")
+    comment = (comment or "").strip()
+    if verdict != "approve" and not comment:
+        raise InvalidInput("say what needs to change (a comment is required)")
+    channel = session.get(Channel, draft.channel_id)
+    if verdict == "approve":
+        blocked = _blocked(draft)
+        if blocked:
+            raise Conflict("screening blocked this draft (" + "; ".join(blocked) + "): fix it, or the committee "
+                           "chair may override with a written reason")
+        problems = limit_problems(channel.platform, draft.text, draft.attachments)
+        if problems:
+            raise Conflict(f"does not fit {channel.platform}: " + "; ".join(problems))
+        if any(r.reviewer_id == actor.member_id for r in approvals(draft)):
+            raise Conflict("you have already approved this revision")
+    session.add(Review(draft_id=draft.id, reviewer_id=actor.member_id, revision=draft.revision, verdict=verdict,
+                       comment=comment))
+    session.flush()
+    session.refresh(draft, ["reviews"])
+    audit.record(session, actor.label, f"draft.review.{verdict}", "draft", draft.id,
+                 detail={"revision": draft.revision, "comment": comment})
+    if verdict == "approve":
+        if len(approvals(draft)) >= channel.quorum:
+            _move(session, actor, draft, "approve", {"approvals": len(approvals(draft)), "quorum": channel.quorum})
+    else:
+        _move(session, actor, draft, verdict)
+    return draft
+
+
+def override_block(session: Session, actor: Actor, draft_id: int, reason: str) -> Draft:
+    """The chair sets aside this revision's block findings, with a written reason. Approval by
+    the committee is still needed afterwards."""
+    require(actor, Action.DRAFT_OVERRIDE_BLOCK)
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise InvalidInput(f"an override needs a written reason of at least {MIN_REASON} characters")
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.state != "in_review":
+        raise Conflict(f"the draft is {draft.state.replace('_', ' ')}, not in review")
+    if (draft.screening or {}).get("decision") != "block":
+        raise Conflict("screening did not block this draft: there is nothing to override")
+    before = draft_state(draft)
+    draft.override_reason, draft.override_by, draft.override_revision = reason, actor.member_id, draft.revision
+    session.add(Review(draft_id=draft.id, reviewer_id=actor.member_id, revision=draft.revision, verdict="override",
+                       comment=reason))
+    session.flush()
+    audit.record(session, actor.label, "draft.override", "draft", draft.id, before, draft_state(draft),
+                 {"reason": reason, "findings": _blocked_clauses(draft)})
+    return draft
+
+
+def _blocked_clauses(draft: Draft) -> list[str]:
+    return sorted({f["clause"] for f in (draft.screening or {}).get("findings", []) if f["severity"] == "block"})
+
+
+def parse_when(when: str | datetime | None, tz: str) -> datetime | None:
+    """'2026-12-01 09:00' in the given time zone (or an aware datetime) -> aware UTC."""
+    if when is None or when == "":
+        return None
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {tz!r}") from None
+    if isinstance(when, str):
+        try:
+            when = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{when!r} is not a date and time like 2026-12-01 09:00") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
+    return when.astimezone(timezone.utc)
+
+
+def idempotency_key(draft: Draft, action: str = "publish") -> str:
+    return f"onevoice-{action}-d{draft.id}-r{draft.revision}"
+
+
+def schedule(session: Session, actor: Actor, draft_id: int, at: datetime | None = None) -> Draft:
+    """Put an approved draft in the outbox for `at` (aware; None: as soon as possible)."""
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id != actor.member_id and not allowed(actor, Action.DRAFT_REVIEW):
+        raise Forbidden("the author or a committee member schedules an approved draft")
+    now = utcnow()
+    if at is not None and at.tzinfo is None:
+        raise InvalidInput("the time must carry its time zone")
+    if at is not None and at < now - timedelta(minutes=1):
+        raise InvalidInput("that time is in the past")
+    draft.scheduled_at = at or now
+    _move(session, actor, draft, "schedule", {"at": draft.scheduled_at.isoformat()})
+    session.add(OutboxEntry(draft_id=draft.id, channel_id=draft.channel_id, action="publish",
+                            idempotency_key=idempotency_key(draft), status="pending", due_at=draft.scheduled_at,
+                            attempts=0))
+    return draft
+
+
+def _cancel_pending(session: Session, draft: Draft) -> None:
+    session.execute(update(OutboxEntry).where(OutboxEntry.draft_id == draft.id, OutboxEntry.status == "pending",
+                                              OutboxEntry.action == "publish").values(status="cancelled"))
+
+
+def retract(session: Session, actor: Actor, draft_id: int, reason: str) -> Draft:
+    """Take a published post down: the deletion goes through the outbox like any platform call."""
+    draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id != actor.member_id:
+        require(actor, Action.DRAFT_RETRACT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("say why the post is retracted")
+    if draft.state != "published":
+        raise Conflict(f"only a published post can be retracted; this draft is {draft.state.replace('_', ' ')}")
+    key = idempotency_key(draft, "delete")
+    if session.scalar(select(OutboxEntry.id).where(OutboxEntry.idempotency_key == key)):
+        raise Conflict("a retraction is already under way")
+    session.add(OutboxEntry(draft_id=draft.id, channel_id=draft.channel_id, action="delete", idempotency_key=key,
+                            status="pending", due_at=utcnow(), attempts=0))
+    session.flush()
+    audit.record(session, actor.label, "draft.retract_requested", "draft", draft.id, detail={"reason": reason})
+    return draft
+
+
+def list_drafts(session: Session, actor: Actor, state: str | None = None, mine: bool = False) -> list[Draft]:
+    q = select(Draft).order_by(Draft.id.desc()).limit(500)
+    if mine or not allowed(actor, Action.DRAFT_VIEW_ALL):
+        q = q.where(Draft.author_id == actor.member_id)
+    if state:
+        q = q.where(Draft.state == state)
+    return list(session.scalars(q))
