@@ -6,6 +6,7 @@ ONEVOICE_DATABASE_URL  SQLAlchemy URL; default sqlite in ONEVOICE_HOME; PostgreS
 ONEVOICE_SECRET_KEY    key for encrypting channel credentials and signing sessions; when unset
                        a random key is generated once into ONEVOICE_HOME/secret.key (mode 0600)
 ONEVOICE_POLICY_PACK   policy pack name or path (ipala)
+ONEVOICE_BASE_URL      the address people open the web app at, used in notification links
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Settings:
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
     session_hours: int = 12
+    base_url: str = "http://127.0.0.1:8000"
     smtp: dict = field(default_factory=dict)
 
     @classmethod
@@ -34,6 +36,7 @@ class Settings:
         key = env.get("ONEVOICE_SECRET_KEY") or _stored_secret(home)
         return cls(home=home, database_url=url, secret_key=key,
                    policy_pack=env.get("ONEVOICE_POLICY_PACK", "ipala"),
+                   base_url=env.get("ONEVOICE_BASE_URL", "http://127.0.0.1:8000"),
                    login_max_failures=int(env.get("ONEVOICE_LOGIN_MAX_FAILURES", 5)),
                    login_lockout_seconds=int(env.get("ONEVOICE_LOGIN_LOCKOUT_SECONDS", 900)),
                    smtp={k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items()

@@ -55,6 +55,9 @@ class System:
                 s.flush()
                 audit.record(s, SYSTEM.label, "policy.load", "policy_pack", row.id, None,
                              {"name": pack.name, "version": pack.version})
+            from onevoice.crisis import playbooks
+
+            playbooks.load_packaged(s)
             has_admin = s.scalar(select(RoleGrant.id).where(RoleGrant.role == Role.ADMIN.value).limit(1))
             if has_admin is None and s.scalar(select(Member.id).where(Member.email == admin_email)) is None:
                 _, one_time = add_member(s, SYSTEM, admin_email, "Administrator", roles=("admin",))

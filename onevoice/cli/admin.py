@@ -46,6 +46,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
                 log_level="info", proxy_headers=False)
 
 
+@app.command()
+@friendly
+def worker(once: bool = typer.Option(False, help="run every job once and exit")):
+    """Run the periodic jobs (publishing due posts, ...) in the foreground."""
+    import logging
+
+    from onevoice.jobs import Scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    Scheduler(system()).loop(rounds=1 if once else None)
+
+
 @member_app.command("add")
 @friendly
 def member_add(email: str, name: str = typer.Option(..., help="full name"),

@@ -228,6 +228,28 @@ def review(session: Session, actor: Actor, draft_id: int, verdict: str, comment:
     return draft
 
 
+def fast_track_approve(session: Session, actor: Actor, draft: Draft, engine: Engine, reason: str) -> Draft:
+    """The chair's fast track for a pre-approved crisis response (3.): the committee approved the
+    text in advance, so the chair's approval alone completes it; screening still runs, and a
+    block finding or a platform limit still stops it."""
+    require(actor, Action.INCIDENT_FAST_TRACK)
+    _move(session, actor, draft, "submit", {"fast_track": True})
+    _screen(session, actor, draft, engine)
+    _move(session, actor, draft, "open_review")
+    blocked = _blocked(draft)
+    if blocked:
+        raise Conflict("screening blocked the response (" + "; ".join(blocked) + "); edit it and use normal review")
+    problems = limit_problems(session.get(Channel, draft.channel_id).platform, draft.text, draft.attachments)
+    if problems:
+        raise Conflict("; ".join(problems))
+    session.add(Review(draft_id=draft.id, reviewer_id=actor.member_id, revision=draft.revision, verdict="approve",
+                       comment=reason))
+    session.flush()
+    session.refresh(draft, ["reviews"])
+    _move(session, actor, draft, "approve", {"fast_track": True, "reason": reason})
+    return draft
+
+
 def override_block(session: Session, actor: Actor, draft_id: int, reason: str) -> Draft:
     """The chair sets aside this revision's block findings, with a written reason. Approval by
     the committee is still needed afterwards."""

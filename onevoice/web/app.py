@@ -1,12 +1,16 @@
 """The FastAPI application: the JSON API, the server-rendered pages and the health check."""
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from onevoice import __version__
+from onevoice.jobs import Scheduler
 from onevoice.system import System
 
 from . import problems
@@ -55,9 +59,23 @@ async def _too_large(scope, receive, send, limit) -> None:
     await response(scope, receive, send)
 
 
-def create_app(system: System | None = None) -> FastAPI:
+def create_app(system: System | None = None, scheduler: bool | None = None) -> FastAPI:
+    """The app. With `scheduler` (default: on unless ONEVOICE_SCHEDULER=off) the periodic jobs
+    run in this process, which is right for the single-process default."""
     system = system or System()
-    app = FastAPI(title="onevoice", version=__version__,
+    if scheduler is None:
+        scheduler = os.environ.get("ONEVOICE_SCHEDULER", "on") != "off"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runner = Scheduler(system) if scheduler else None
+        if runner:
+            runner.start()
+        yield
+        if runner:
+            runner.stop()
+
+    app = FastAPI(title="onevoice", version=__version__, lifespan=lifespan,
                   description="The IPALA social media policy as working software: screening (2.), committee "
                               "approval and publishing (1.), crisis management (3.), monitoring (4.).")
     app.state.system = system

@@ -14,7 +14,7 @@ def client(sqlite_system):
     with sqlite_system.db.transaction() as s:
         members.add_member(s, SYSTEM, "admin2@example.org", "Admin Two", "admin password 1", ("admin",))
         members.add_member(s, SYSTEM, "mem@example.org", "Mem", "member password 1")
-    with TestClient(create_app(sqlite_system)) as c:
+    with TestClient(create_app(sqlite_system, scheduler=False)) as c:
         yield c
 
 

@@ -1,8 +1,10 @@
 """All tables, imported here so that Alembic and `Base.metadata` see every one."""
 from .audit import AuditEvent, AuditHead
 from .base import Base, UTCDateTime, utcnow
+from .crisis import Comment, InboundCursor, Incident, IncidentEvent, Playbook
 from .publishing import Draft, MediaFile, OutboxEntry, Review
 from .governance import ApiToken, Channel, Member, PolicyPackVersion, RoleGrant, WebSession
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Draft", "Member", "MediaFile", "OutboxEntry",
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundCursor", "Incident",
+           "IncidentEvent", "Playbook", "Draft", "Member", "MediaFile", "OutboxEntry",
            "PolicyPackVersion", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow"]

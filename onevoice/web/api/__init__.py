@@ -1,8 +1,8 @@
 """The JSON API under /api/v1 (OpenAPI at /docs)."""
 from fastapi import APIRouter
 
-from . import audit, drafts, governance, screening
+from . import audit, crisis, drafts, governance, screening
 
 router = APIRouter(prefix="/api/v1")
-for module in (screening, drafts, governance, audit):
+for module in (screening, drafts, crisis, governance, audit):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Crisis management (3.): intake, incidents, escalation, playbooks, spikes."""

@@ -1,0 +1,256 @@
+"""Incidents (3.): opened by triage or a spike, owned, acknowledged, worked through a playbook
+checklist, answered through the normal approval workflow, and resolved.
+
+    open -> acknowledged -> responding -> resolved   (open or acknowledged -> resolved: no action needed)
+
+Crisis mode on an incident pauses the scheduled posts of its channel until it is turned off.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onevoice import audit
+from onevoice.errors import Conflict, InvalidInput, NotFound
+from onevoice.governance.permissions import Action, Actor, allowed, require
+from onevoice.publishing import workflow
+from onevoice.store.models import Channel, Comment, Incident, IncidentEvent, utcnow
+
+from . import playbooks
+from .escalation import ack_deadline, escalate
+
+TRANSITIONS = {
+    ("open", "acknowledge"): "acknowledged",
+    ("acknowledged", "respond"): "responding",
+    ("open", "respond"): "responding",
+    ("open", "resolve"): "resolved",
+    ("acknowledged", "resolve"): "resolved",
+    ("responding", "resolve"): "resolved",
+    ("resolved", "reopen"): "open",
+}
+
+
+def incident_state(i: Incident) -> dict:
+    return {"id": i.id, "state": i.state, "severity": i.severity, "type": i.type, "owner_id": i.owner_id,
+            "crisis_mode": i.crisis_mode, "escalation_level": i.escalation_level,
+            "checklist_done": sum(1 for c in i.checklist or [] if c.get("done"))}
+
+
+def _event(session: Session, incident: Incident, actor: str, kind: str, text: str = "") -> None:
+    session.add(IncidentEvent(incident_id=incident.id, actor=actor, kind=kind, text=text))
+
+
+def _move(session: Session, actor: Actor, incident: Incident, event: str, note: str = "") -> None:
+    target = TRANSITIONS.get((incident.state, event))
+    if target is None:
+        raise Conflict(f"cannot {event} an incident that is {incident.state}")
+    before = incident_state(incident)
+    incident.state = target
+    now = utcnow()
+    if event == "acknowledge":
+        incident.acknowledged_at = now
+    if event == "resolve":
+        incident.resolved_at = now
+    if event == "reopen":
+        incident.resolved_at = None
+    _event(session, incident, actor.label, event, note)
+    session.flush()
+    audit.record(session, actor.label, f"incident.{event}", "incident", incident.id, before, incident_state(incident),
+                 {"note": note} if note else None)
+
+
+def get_incident(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    q = select(Incident).where(Incident.id == incident_id)
+    if for_update:
+        q = q.with_for_update()
+    incident = session.scalar(q)
+    if incident is None:
+        raise NotFound(f"no incident {incident_id}")
+    return incident
+
+
+def open_incident(session: Session, actor: Actor, *, type: str, severity: int, title: str,
+                  channel_id: int | None, comment_ids: list[int] = (), settings=None,
+                  now: datetime | None = None) -> Incident:
+    """Open an incident, attach its playbook's checklist, and escalate to the chair at once."""
+    if type not in playbooks.INCIDENT_TYPES:
+        raise InvalidInput(f"incident type must be one of {', '.join(playbooks.INCIDENT_TYPES)}")
+    if severity not in (1, 2, 3):
+        raise InvalidInput("severity must be 1, 2 or 3")
+    now = now or utcnow()
+    spec = playbooks.active(session, incident_type=type)
+    incident = Incident(title=title[:300], type=type, severity=severity, state="open", channel_id=channel_id,
+                        opened_at=now, ack_deadline=ack_deadline(severity, now), escalation_level=0,
+                        crisis_mode=False, playbook=spec.name if spec else None,
+                        checklist=[{"step": s, "done": False, "by": None, "at": None} for s in (spec.steps if spec else ())])
+    session.add(incident)
+    session.flush()
+    for cid in comment_ids:
+        comment = session.get(Comment, cid)
+        if comment is not None:
+            comment.incident_id = incident.id
+    _event(session, incident, actor.label, "open", title)
+    audit.record(session, actor.label, "incident.open", "incident", incident.id, None, incident_state(incident))
+    escalate(session, incident, 0, settings, now)
+    return incident
+
+
+def acknowledge(session: Session, actor: Actor, incident_id: int) -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id, for_update=True)
+    _move(session, actor, incident, "acknowledge")
+    if incident.owner_id is None:
+        incident.owner_id = actor.member_id
+    return incident
+
+
+def respond(session: Session, actor: Actor, incident_id: int, note: str = "") -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id, for_update=True)
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = utcnow()
+    _move(session, actor, incident, "respond", note)
+    return incident
+
+
+def resolve(session: Session, actor: Actor, incident_id: int, resolution: str) -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidInput("say how the incident was resolved")
+    incident = get_incident(session, incident_id, for_update=True)
+    if incident.crisis_mode:
+        set_crisis_mode(session, actor, incident_id, False)
+    incident.resolution = resolution
+    _move(session, actor, incident, "resolve", resolution)
+    for comment in session.scalars(select(Comment).where(Comment.incident_id == incident.id)):
+        comment.handled = True
+    return incident
+
+
+def reopen(session: Session, actor: Actor, incident_id: int, note: str) -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id, for_update=True)
+    _move(session, actor, incident, "reopen", note)
+    return incident
+
+
+def assign(session: Session, actor: Actor, incident_id: int, owner_id: int) -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    from onevoice.governance.members import actor_for, get_member
+
+    owner = get_member(session, owner_id)
+    if not allowed(actor_for(owner), Action.INCIDENT_MANAGE):
+        raise InvalidInput("the owner of an incident must be on the committee")
+    incident = get_incident(session, incident_id, for_update=True)
+    before = incident_state(incident)
+    incident.owner_id = owner.id
+    _event(session, incident, actor.label, "assign", owner.email)
+    audit.record(session, actor.label, "incident.assign", "incident", incident.id, before, incident_state(incident))
+    return incident
+
+
+def note(session: Session, actor: Actor, incident_id: int, text: str) -> Incident:
+    require(actor, Action.INCIDENT_MANAGE)
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("a note needs text")
+    incident = get_incident(session, incident_id)
+    _event(session, incident, actor.label, "note", text[:5000])
+    audit.record(session, actor.label, "incident.note", "incident", incident.id)
+    return incident
+
+
+def check_step(session: Session, actor: Actor, incident_id: int, step: int, done: bool = True) -> Incident:
+    """Tick (or untick) step `step` (1-based) of the incident's playbook checklist."""
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id, for_update=True)
+    items = [dict(c) for c in incident.checklist or []]
+    if not 1 <= step <= len(items):
+        raise InvalidInput(f"the checklist has steps 1 to {len(items)}")
+    before = incident_state(incident)
+    items[step - 1].update(done=done, by=actor.label if done else None, at=utcnow().isoformat() if done else None)
+    incident.checklist = items
+    _event(session, incident, actor.label, "checklist", f"{'done' if done else 'undone'}: {items[step - 1]['step']}")
+    session.flush()
+    audit.record(session, actor.label, "incident.checklist", "incident", incident.id, before, incident_state(incident),
+                 {"step": step, "done": done})
+    return incident
+
+
+def set_crisis_mode(session: Session, actor: Actor, incident_id: int, on: bool) -> Incident:
+    """Pause (or resume) the scheduled posts of the incident's channel."""
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id, for_update=True)
+    if incident.channel_id is None:
+        raise InvalidInput("this incident is not tied to a channel")
+    channel = session.get(Channel, incident.channel_id)
+    before = incident_state(incident)
+    incident.crisis_mode = on
+    others = session.scalar(select(Incident.id).where(Incident.channel_id == channel.id, Incident.crisis_mode.is_(True),
+                                                      Incident.id != incident.id).limit(1))
+    channel.crisis_mode = on or others is not None  # another crisis may still hold the channel
+    _event(session, incident, actor.label, "crisis_mode", "on: scheduled posts paused" if on else "off")
+    session.flush()
+    audit.record(session, actor.label, "incident.crisis_mode", "incident", incident.id, before, incident_state(incident),
+                 {"channel_id": channel.id, "on": on})
+    return incident
+
+
+def draft_response(session: Session, actor: Actor, incident_id: int, text: str, engine,
+                   comment_id: int | None = None) -> int:
+    """A response to an incident: a reply draft (to the comment, when given) in the normal workflow."""
+    require(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id)
+    if incident.channel_id is None:
+        raise InvalidInput("this incident is not tied to a channel")
+    reply_to = None
+    if comment_id is not None:
+        comment = session.get(Comment, comment_id)
+        if comment is None or comment.incident_id != incident.id:
+            raise NotFound(f"no comment {comment_id} in this incident")
+        reply_to = {"id": comment.platform_id, "url": comment.url}
+    draft = workflow.create_draft(session, actor, incident.channel_id, text, kind="reply" if reply_to else "official",
+                                  reply_to=reply_to, incident_id=incident.id)
+    _event(session, incident, actor.label, "response_draft", f"draft {draft.id}")
+    return draft.id
+
+
+def fast_track(session: Session, actor: Actor, incident_id: int, response_name: str, engine,
+               comment_id: int | None = None) -> int:
+    """The chair sends a pre-approved playbook response at once: it is still screened, and a
+    block finding still stops it, but it needs no further approval (3.)."""
+    require(actor, Action.INCIDENT_FAST_TRACK)
+    incident = get_incident(session, incident_id)
+    if not incident.playbook:
+        raise Conflict("this incident has no playbook")
+    template = playbooks.response(session, incident.playbook, response_name)
+    if not template.pre_approved:
+        raise Conflict(f"response {response_name!r} is not pre-approved; it goes through normal review")
+    draft_id = draft_response(session, actor, incident_id, template.text, engine, comment_id)
+    draft = workflow.get_draft(session, draft_id)
+    workflow.fast_track_approve(session, actor, draft, engine, reason=f"pre-approved response {incident.playbook}/{response_name}")
+    workflow.schedule(session, actor, draft_id, None)
+    _event(session, incident, actor.label, "fast_track", f"draft {draft_id}: {response_name}")
+    return draft_id
+
+
+def incident_view(i: Incident) -> dict:
+    return {"id": i.id, "title": i.title, "type": i.type, "severity": i.severity, "state": i.state,
+            "channel_id": i.channel_id, "owner_id": i.owner_id, "opened_at": i.opened_at.isoformat(),
+            "ack_deadline": i.ack_deadline.isoformat() if i.ack_deadline else None,
+            "acknowledged_at": i.acknowledged_at.isoformat() if i.acknowledged_at else None,
+            "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+            "escalation_level": i.escalation_level, "crisis_mode": i.crisis_mode, "playbook": i.playbook,
+            "checklist": i.checklist, "resolution": i.resolution,
+            "timeline": [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "text": e.text} for e in i.timeline]}
+
+
+def list_incidents(session: Session, actor: Actor, state: str | None = None) -> list[Incident]:
+    require(actor, Action.INCIDENT_MANAGE)
+    q = select(Incident).order_by(Incident.id.desc()).limit(500)
+    if state:
+        q = q.where(Incident.state == state)
+    return list(session.scalars(q))

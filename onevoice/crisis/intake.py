@@ -1,0 +1,237 @@
+"""Comments and mentions in (3.): from the channel connectors, a signed webhook, or a CSV/JSONL
+import. Each is stored once (deduplicated by the platform's id), triaged, and the ones that must
+reach the chair open or join an incident.
+
+A batch and the polling cursor commit together: if the process dies mid-batch, nothing of the
+batch is stored and the next poll fetches it again from the old cursor; duplicates are skipped.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onevoice import audit
+from onevoice.errors import InvalidInput
+from onevoice.governance.permissions import SYSTEM
+from onevoice.store import Database
+from onevoice.store.models import Channel, Comment, Draft, InboundCursor, Incident, utcnow
+
+from . import spikes
+from .incidents import open_incident
+
+GROUP_WINDOW = timedelta(hours=24)
+MAX_TEXT = 10_000
+
+
+@dataclass
+class IntakeResult:
+    received: int = 0
+    new: int = 0
+    duplicates: int = 0
+    escalated: int = 0
+    incidents: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _default_triage():
+    from onevoice.triage import triage
+
+    return triage
+
+
+def normalize_item(raw: dict, where: str = "item") -> dict:
+    """Check one inbound item; raises InvalidInput naming the problem."""
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where}: must be an object")
+    pid = raw.get("id", raw.get("platform_id"))
+    if pid is None or str(pid).strip() == "":
+        raise InvalidInput(f"{where}: 'id' (the platform's id) is required")
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(f"{where}: 'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"{where}: 'text' is longer than {MAX_TEXT} characters")
+    followers = raw.get("author_followers")
+    if followers in ("", None):
+        followers = None
+    else:
+        try:
+            followers = int(followers)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{where}: 'author_followers' must be a whole number") from None
+        if followers < 0:
+            raise InvalidInput(f"{where}: 'author_followers' cannot be negative")
+    posted = raw.get("created_at") or raw.get("posted_at")
+    if isinstance(posted, str) and posted:
+        try:
+            posted = datetime.fromisoformat(posted.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{where}: 'created_at' is not an ISO date-time") from None
+        if posted.tzinfo is None:
+            raise InvalidInput(f"{where}: 'created_at' needs a time zone (e.g. Z)")
+    elif not isinstance(posted, datetime):
+        posted = None
+    kind = raw.get("kind") or "reply"
+    if kind not in ("reply", "mention"):
+        raise InvalidInput(f"{where}: 'kind' must be reply or mention")
+    return {"platform_id": str(pid)[:500], "text": text, "author": str(raw.get("author") or "")[:300],
+            "author_followers": followers, "posted_at": posted, "kind": kind,
+            "in_reply_to": (str(raw["in_reply_to"])[:500] if raw.get("in_reply_to") else None),
+            "url": (str(raw["url"])[:2000] if raw.get("url") else None)}
+
+
+def _store(session: Session, channel_id: int, items: list[dict], source: str, triage: Callable,
+           settings, now: datetime, result: IntakeResult) -> None:
+    ids = [i["platform_id"] for i in items]
+    seen = set(session.scalars(select(Comment.platform_id).where(Comment.channel_id == channel_id,
+                                                                 Comment.platform_id.in_(ids))))
+    fresh: list[Comment] = []
+    for item in items:
+        if item["platform_id"] in seen:
+            result.duplicates += 1
+            continue
+        seen.add(item["platform_id"])
+        t = triage(item["text"], item["author_followers"])
+        c = Comment(channel_id=channel_id, source=source, received_at=now, category=t.category,
+                    severity=t.severity, escalate=t.escalate, triage=t.to_dict(), handled=not t.escalate, **item)
+        session.add(c)
+        fresh.append(c)
+    session.flush()
+    result.new += len(fresh)
+    for c in fresh:
+        if c.escalate:
+            result.escalated += 1
+            incident_id = _route(session, c, settings, now)
+            if incident_id not in result.incidents:
+                result.incidents.append(incident_id)
+    if fresh:
+        spike = spikes.check_channel(session, channel_id, now, settings)
+        if spike is not None and spike not in result.incidents:
+            result.incidents.append(spike)
+
+
+def _route(session: Session, comment: Comment, settings, now: datetime) -> int:
+    """Join an open incident of the same channel and type from the last day, or open one."""
+    open_one = session.scalar(
+        select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
+                               Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
+        .order_by(Incident.id.desc()).limit(1))
+    if open_one is not None:
+        comment.incident_id = open_one.id
+        if comment.severity > open_one.severity:
+            from .escalation import ack_deadline, escalate
+
+            open_one.severity = comment.severity
+            if open_one.state == "open":
+                open_one.ack_deadline = min(open_one.ack_deadline or now, ack_deadline(comment.severity, now))
+                escalate(session, open_one, open_one.escalation_level, settings, now)
+        return open_one.id
+    reason = (comment.triage or {}).get("reasons") or []
+    title = f"{comment.category.capitalize()} on {comment.kind}" + (f": {reason[0]}" if reason else "")
+    incident = open_incident(session, SYSTEM, type=comment.category, severity=max(1, comment.severity),
+                             title=title, channel_id=comment.channel_id, comment_ids=[comment.id],
+                             settings=settings, now=now)
+    return incident.id
+
+
+def ingest(db: Database, channel_id: int, raw_items: Iterable[dict], source: str, settings=None,
+           triage: Callable | None = None, now: datetime | None = None, cursor: str | None = None) -> IntakeResult:
+    """Store, triage and route a batch in one transaction (with the polling cursor, if given)."""
+    triage = triage or _default_triage()
+    result = IntakeResult()
+    items = []
+    for n, raw in enumerate(raw_items, 1):
+        result.received += 1
+        try:
+            items.append(normalize_item(raw, f"item {n}"))
+        except InvalidInput as exc:
+            result.errors.append(exc.detail)
+    now = now or utcnow()
+    for attempt in (1, 2):
+        try:
+            with db.transaction() as s:
+                if s.get(Channel, channel_id) is None:
+                    raise InvalidInput(f"no channel {channel_id}")
+                partial = IntakeResult(received=result.received, errors=result.errors)
+                if items:
+                    _store(s, channel_id, items, source, triage, settings, now, partial)
+                if cursor is not None:
+                    row = s.get(InboundCursor, channel_id) or InboundCursor(channel_id=channel_id)
+                    row.since_id, row.polled_at = cursor, now
+                    s.add(row)
+                if partial.new:
+                    audit.record(s, f"intake:{source}", "comments.ingest", "channel", channel_id,
+                                 detail={"new": partial.new, "escalated": partial.escalated})
+            return partial
+        except IntegrityError:
+            if attempt == 2:  # another process stored the same comments at the same moment
+                raise
+    return result
+
+
+def poll(db: Database, channel: Channel, connector, settings=None, triage: Callable | None = None,
+         now: datetime | None = None) -> IntakeResult:
+    """Pull new mentions and the replies to recent posts of one channel."""
+    now = now or utcnow()
+    with db.reader() as s:
+        cur = s.get(InboundCursor, channel.id)
+        since = cur.since_id if cur else None
+        recent = [d.published_ref for d in s.scalars(
+            select(Draft).where(Draft.channel_id == channel.id, Draft.state == "published",
+                                Draft.published_at >= now - timedelta(days=3)))]
+    from onevoice.publishing.connectors.base import PostRef
+
+    remote = list(connector.fetch_mentions(since))
+    for ref in recent:
+        remote.extend(connector.fetch_replies(PostRef(**ref)))
+    newest = max((r.id for r in remote if r.kind == "mention"), key=_id_order, default=since)
+    items = [{"id": r.id, "text": r.text, "author": r.author, "author_followers": r.author_followers,
+              "kind": r.kind, "in_reply_to": r.in_reply_to, "url": r.url, "created_at": r.created_at} for r in remote]
+    return ingest(db, channel.id, items, "poll", settings, triage, now, cursor=newest)
+
+
+def _id_order(platform_id: str):
+    return (0, int(platform_id)) if platform_id.isdigit() else (1, platform_id)
+
+
+def parse_import(data: bytes, fmt: str) -> tuple[list[dict], list[str]]:
+    """Items from a CSV (header: id,text,author,author_followers,kind,created_at,url) or JSONL
+    file; returns the good items and one error per bad line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the file is not valid UTF-8 (byte {exc.start})") from None
+    items, errors = [], []
+    if fmt == "jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                items.append(normalize_item(json.loads(line), f"line {n}"))
+            except json.JSONDecodeError as exc:
+                errors.append(f"line {n}: not JSON ({exc.msg})")
+            except InvalidInput as exc:
+                errors.append(exc.detail)
+    elif fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "id" not in reader.fieldnames or "text" not in reader.fieldnames:
+            raise InvalidInput("the CSV needs a header row with at least the columns id and text")
+        for n, row in enumerate(reader, 2):
+            try:
+                items.append(normalize_item(row, f"line {n}"))
+            except InvalidInput as exc:
+                errors.append(exc.detail)
+    else:
+        raise InvalidInput("format must be csv or jsonl")
+    return items, errors

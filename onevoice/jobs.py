@@ -1,0 +1,109 @@
+"""One small job interface for the periodic work: publishing due posts now, and later polling
+comments, re-escalating incidents, collecting metrics and sending reports.
+
+By default the jobs run in-process: `onevoice serve` starts a scheduler thread, and
+`onevoice worker` runs the same loop in the foreground. At scale the same `Job` functions run
+as Celery tasks (onevoice/scale.py) and the API processes start no scheduler.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+log = logging.getLogger("onevoice.jobs")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[["object"], object]  # run(system)
+
+
+def _publish_due(system) -> object:
+    from onevoice.publishing import outbox
+
+    return outbox.publish_due(system.db, system.connector_for)
+
+
+def poll_channels(system) -> list[str]:
+    """Pull mentions and replies from every active channel with credentials (3.)."""
+    from sqlalchemy import select
+
+    from onevoice.crisis import intake
+    from onevoice.store.models import Channel
+
+    with system.db.reader() as s:
+        channels = list(s.scalars(select(Channel).where(Channel.active.is_(True), Channel.credentials.is_not(None))))
+    lines = []
+    for channel in channels:
+        try:
+            result = intake.poll(system.db, channel, system.connector_for(channel), system.settings)
+            lines.append(f"{channel.platform}:{channel.handle}: {result.new} new, {result.escalated} escalated")
+        except Exception as exc:  # noqa: BLE001 — one unreachable platform must not stop the others
+            log.warning("polling %s:%s failed: %s", channel.platform, channel.handle, exc)
+            lines.append(f"{channel.platform}:{channel.handle}: failed: {exc}")
+    return lines
+
+
+def _escalations(system) -> object:
+    from onevoice.crisis.escalation import check_deadlines
+
+    return check_deadlines(system.db, system.settings)
+
+
+def _notifications(system) -> object:
+    from onevoice import notify
+
+    return notify.deliver_due(system.db, system.settings)
+
+
+JOBS: list[Job] = [
+    Job("publish_due", 15.0, _publish_due),
+    Job("deliver_notifications", 10.0, _notifications),
+    Job("check_escalations", 30.0, _escalations),
+    Job("poll_channels", 60.0, poll_channels),
+]
+
+
+def run_job(system, job: Job) -> None:
+    """Run a job; a failure is logged and the loop goes on (the job retries next round)."""
+    try:
+        job.run(system)
+    except Exception:  # noqa: BLE001 — one failing job must not stop the others
+        log.exception("job %s failed", job.name)
+
+
+class Scheduler:
+    """Runs every job at its interval on one background thread until stopped."""
+
+    def __init__(self, system, jobs: list[Job] | None = None, tick: float = 1.0) -> None:
+        self.system, self.jobs, self.tick = system, list(jobs or JOBS), tick
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.loop, name="onevoice-scheduler", daemon=True)
+        self._thread.start()
+
+    def loop(self, rounds: int | None = None) -> None:
+        next_run = {job.name: 0.0 for job in self.jobs}
+        done = 0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for job in self.jobs:
+                if now >= next_run[job.name]:
+                    run_job(self.system, job)
+                    next_run[job.name] = time.monotonic() + job.every_seconds
+            done += 1
+            if rounds is not None and done >= rounds:
+                return
+            self._stop.wait(self.tick)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)

@@ -1,0 +1,94 @@
+"""Inbound comments, incidents and the committee's playbooks (3. Crisis management)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Comment(Base):
+    """A reply or mention received on an official channel, deduplicated by the platform's id."""
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("channel_id", "platform_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    platform_id: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="reply")  # reply | mention
+    author: Mapped[str] = mapped_column(String(300), default="")
+    author_followers: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    in_reply_to: Mapped[str | None] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(20))  # poll | webhook | import
+    category: Mapped[str | None] = mapped_column(String(30), index=True)
+    severity: Mapped[int] = mapped_column(Integer, default=0)
+    escalate: Mapped[bool] = mapped_column(Boolean, default=False)
+    triage: Mapped[dict | None] = mapped_column(JSON)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(30))  # complaint | abuse | misinformation | crisis | spike
+    severity: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ack_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    crisis_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    playbook: Mapped[str | None] = mapped_column(String(100))
+    checklist: Mapped[list] = mapped_column(JSON, default=list)  # [{"step": str, "done": bool, "by": str|None, "at": iso|None}]
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    timeline: Mapped[list["IncidentEvent"]] = relationship(order_by="IncidentEvent.id", lazy="selectin",
+                                                          cascade="all, delete-orphan")
+
+
+class IncidentEvent(Base):
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Playbook(Base):
+    """A committee-authored procedure for one type of incident (3.), versioned: editing adds a row."""
+
+    __tablename__ = "playbooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    incident_type: Mapped[str] = mapped_column(String(30), index=True)
+    source: Mapped[str] = mapped_column(Text)  # YAML
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class InboundCursor(Base):
+    """Where polling a channel's mentions got to, so a restart neither misses nor repeats."""
+
+    __tablename__ = "inbound_cursors"
+
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    since_id: Mapped[str | None] = mapped_column(String(500))
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

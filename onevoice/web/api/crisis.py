@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+from sqlalchemy import select
+
+from onevoice.crisis import incidents, intake, playbooks, webhook
+from onevoice.errors import InvalidInput
+from onevoice.governance.channels import get_channel
+from onevoice.governance.permissions import Action, require
+from onevoice.store.models import Comment
+from onevoice.system import System
+
+from ..deps import Caller, caller, get_system
+from .schemas import Strict
+
+router = APIRouter(tags=["crisis management"])
+MAX_BATCH = 1000
+
+
+def comment_view(c: Comment) -> dict:
+    return {"id": c.id, "channel_id": c.channel_id, "platform_id": c.platform_id, "kind": c.kind, "author": c.author,
+            "author_followers": c.author_followers, "text": c.text, "url": c.url,
+            "received_at": c.received_at.isoformat(), "category": c.category, "severity": c.severity,
+            "escalate": c.escalate, "triage": c.triage, "incident_id": c.incident_id, "handled": c.handled}
+
+
+def _items(payload) -> list:
+    items = payload.get("comments") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise InvalidInput("send a JSON list of comments, or {\"comments\": [...]}")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"at most {MAX_BATCH} comments per request")
+    return items
+
+
+@router.post("/channels/{channel_id}/inbound", summary="Signed webhook: push comments and mentions of a channel")
+async def inbound(channel_id: int, request: Request, system: System = Depends(get_system)) -> dict:
+    body = await request.body()
+    with system.db.reader() as s:
+        channel = get_channel(s, channel_id)
+        secret = system.box.open(channel.credentials).get("webhook_secret")
+    webhook.verify(secret, request.headers.get("x-onevoice-timestamp"), request.headers.get("x-onevoice-signature"), body)
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("the body is not JSON") from None
+    return intake.ingest(system.db, channel_id, _items(payload), "webhook", system.settings).as_dict()
+
+
+@router.post("/channels/{channel_id}/comments", summary="Import comments (JSON list) as a committee member")
+def import_comments(channel_id: int, payload: list[dict] | dict, who: Caller = Depends(caller),
+                    system: System = Depends(get_system)) -> dict:
+    require(who.actor, Action.COMMENT_IMPORT)
+    return intake.ingest(system.db, channel_id, _items(payload), "import", system.settings).as_dict()
+
+
+@router.get("/comments", summary="The inbox of triaged comments, newest first")
+def inbox(escalated: bool | None = None, channel_id: int | None = None, limit: int = Query(100, ge=1, le=500),
+          who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    require(who.actor, Action.COMMENT_VIEW)
+    with system.db.reader() as s:
+        q = select(Comment).order_by(Comment.received_at.desc(), Comment.id.desc()).limit(limit)
+        if escalated is not None:
+            q = q.where(Comment.escalate.is_(escalated))
+        if channel_id is not None:
+            q = q.where(Comment.channel_id == channel_id)
+        return [comment_view(c) for c in s.scalars(q)]
+
+
+@router.get("/incidents")
+def list_incidents(state: str | None = Query(None, max_length=20), who: Caller = Depends(caller),
+                   system: System = Depends(get_system)) -> list[dict]:
+    with system.db.reader() as s:
+        return [incidents.incident_view(i) for i in incidents.list_incidents(s, who.actor, state)]
+
+
+@router.get("/incidents/{incident_id}")
+def show_incident(incident_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    require(who.actor, Action.INCIDENT_MANAGE)
+    with system.db.reader() as s:
+        view = incidents.incident_view(incidents.get_incident(s, incident_id))
+        view["comments"] = [comment_view(c) for c in s.scalars(select(Comment).where(Comment.incident_id == incident_id))]
+        return view
+
+
+class NoteIn(Strict):
+    text: str = Field("", max_length=5000)
+
+
+class StepIn(Strict):
+    done: bool = True
+
+
+class CrisisModeIn(Strict):
+    on: bool
+
+
+class ResponseIn(Strict):
+    text: str = Field(..., max_length=5000)
+    comment_id: int | None = None
+
+
+class FastTrackIn(Strict):
+    response: str = Field(..., max_length=100)
+    comment_id: int | None = None
+
+
+def _act(system: System, fn, *args) -> dict:
+    with system.db.transaction() as s:
+        return incidents.incident_view(fn(s, *args))
+
+
+@router.post("/incidents/{incident_id}/acknowledge")
+def acknowledge(incident_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.acknowledge, who.actor, incident_id)
+
+
+@router.post("/incidents/{incident_id}/respond")
+def respond(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.respond, who.actor, incident_id, body.text)
+
+
+@router.post("/incidents/{incident_id}/resolve")
+def resolve(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.resolve, who.actor, incident_id, body.text)
+
+
+@router.post("/incidents/{incident_id}/notes")
+def add_note(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.note, who.actor, incident_id, body.text)
+
+
+@router.post("/incidents/{incident_id}/checklist/{step}")
+def check(incident_id: int, step: int, body: StepIn, who: Caller = Depends(caller),
+          system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.check_step, who.actor, incident_id, step, body.done)
+
+
+@router.post("/incidents/{incident_id}/crisis-mode")
+def crisis_mode(incident_id: int, body: CrisisModeIn, who: Caller = Depends(caller),
+                system: System = Depends(get_system)) -> dict:
+    return _act(system, incidents.set_crisis_mode, who.actor, incident_id, body.on)
+
+
+@router.post("/incidents/{incident_id}/responses", status_code=201, summary="Draft a response (normal approval)")
+def draft_response(incident_id: int, body: ResponseIn, who: Caller = Depends(caller),
+                   system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return {"draft_id": incidents.draft_response(s, who.actor, incident_id, body.text, system.screening,
+                                                     body.comment_id)}
+
+
+@router.post("/incidents/{incident_id}/fast-track", status_code=201, summary="Chair: send a pre-approved response")
+def fast_track(incident_id: int, body: FastTrackIn, who: Caller = Depends(caller),
+               system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return {"draft_id": incidents.fast_track(s, who.actor, incident_id, body.response, system.screening,
+                                                 body.comment_id)}
+
+
+@router.get("/playbooks")
+def list_playbooks(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    require(who.actor, Action.INCIDENT_MANAGE)
+    with system.db.reader() as s:
+        return [playbooks.as_dict(p) for p in playbooks.all_active(s)]
+
+
+class PlaybookIn(Strict):
+    source: str = Field(..., max_length=50_000, description="the playbook as YAML")
+
+
+@router.put("/playbooks", summary="Write or edit a playbook (YAML)")
+def save_playbook(body: PlaybookIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return playbooks.as_dict(playbooks.save(s, who.actor, body.source))
