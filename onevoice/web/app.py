@@ -15,7 +15,7 @@ from onevoice.system import System
 
 from . import problems
 from .api import router as api_router
-from .pages import router as pages_router, STATIC
+from .pages import STATIC, guard, router as pages_router
 from .ratelimit import SlidingWindow
 
 MAX_BODY = 1_000_000  # 1 MB: a draft with attachments' metadata is a few kB
@@ -81,6 +81,7 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
     app.state.system = system
     app.state.login_limiter = SlidingWindow(limit=20, seconds=60)
     problems.install(app)
+    guard.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

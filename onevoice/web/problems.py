@@ -20,14 +20,23 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def _for(request: Request, status: int, title: str, detail: str, **extra):
+    """API callers get problem+json; people on a page get the same words as a page."""
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return problem(status, title, detail, **extra)
+    from .pages.render import page
+
+    return page(request, "error.html", status=status, title=title, detail=detail, who=None)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(OnevoiceError)
     async def _service_error(request: Request, exc: OnevoiceError):
-        return problem(exc.status, exc.title, exc.detail)
+        return _for(request, exc.status, exc.title, exc.detail)
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied):
-        return problem(403, "Forbidden", exc.reason)
+        return _for(request, 403, "Forbidden", exc.reason)
 
     @app.exception_handler(PolicyPackError)
     async def _pack(request: Request, exc: PolicyPackError):
@@ -43,4 +52,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        return _for(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from . import session
+from . import admin, committee, drafts, selfcheck, session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-router.include_router(session.router)
+for module in (session, drafts, selfcheck, committee, admin):
+    router.include_router(module.router)

@@ -1,0 +1,106 @@
+"""The committee's pages: calendar of scheduled posts, inbox of triaged comments, incidents."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy import select
+
+from onevoice.crisis import incidents, playbooks
+from onevoice.governance.permissions import Action, require
+from onevoice.store.models import Channel, Comment, Draft, Incident, Member
+from onevoice.system import System
+
+from ..deps import Caller, get_system
+from .forms import attempt, redirect
+from .guard import member
+from .render import page
+
+router = APIRouter()
+
+
+@router.get("/calendar")
+def calendar(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
+    require(who.actor, Action.DRAFT_VIEW_ALL)
+    with system.db.reader() as s:
+        rows = list(s.scalars(select(Draft).where(Draft.state.in_(("scheduled", "publishing", "published")),
+                                                  Draft.scheduled_at.is_not(None))
+                              .order_by(Draft.scheduled_at.desc()).limit(300)))
+        channels = {c.id: c for c in s.scalars(select(Channel))}
+    days = defaultdict(list)
+    for d in sorted(rows, key=lambda d: d.scheduled_at):
+        days[d.scheduled_at.date().isoformat()].append(d)
+    return page(request, "calendar.html", who=who, days=dict(days), channels=channels)
+
+
+@router.get("/inbox")
+def inbox(request: Request, escalated: str = "", who: Caller = Depends(member), system: System = Depends(get_system)):
+    require(who.actor, Action.COMMENT_VIEW)
+    with system.db.reader() as s:
+        q = select(Comment).order_by(Comment.received_at.desc(), Comment.id.desc()).limit(200)
+        if escalated == "1":
+            q = q.where(Comment.escalate.is_(True))
+        rows = list(s.scalars(q))
+        channels = {c.id: c for c in s.scalars(select(Channel))}
+    return page(request, "inbox.html", who=who, comments=rows, channels=channels, escalated=escalated)
+
+
+@router.get("/incidents")
+def board(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
+    with system.db.reader() as s:
+        rows = incidents.list_incidents(s, who.actor)
+    columns = {state: [i for i in rows if i.state == state] for state in ("open", "acknowledged", "responding", "resolved")}
+    return page(request, "incidents/board.html", who=who, columns=columns, flash=request.query_params.get("flash"))
+
+
+def _incident(system: System, incident_id: int) -> dict:
+    with system.db.reader() as s:
+        i = incidents.get_incident(s, incident_id)
+        view = incidents.incident_view(i)
+        comments = list(s.scalars(select(Comment).where(Comment.incident_id == incident_id).order_by(Comment.id)))
+        spec = playbooks.active(s, name=i.playbook) if i.playbook else None
+        drafts = list(s.scalars(select(Draft).where(Draft.incident_id == incident_id)))
+        names = {m.id: m.name for m in s.scalars(select(Member))}
+        channel = s.get(Channel, i.channel_id) if i.channel_id else None
+    return {"i": view, "comments": comments, "spec": spec, "drafts": drafts, "names": names, "channel": channel}
+
+
+@router.get("/incidents/{incident_id}")
+def show(request: Request, incident_id: int, who: Caller = Depends(member), system: System = Depends(get_system)):
+    require(who.actor, Action.INCIDENT_MANAGE)
+    return page(request, "incidents/show.html", who=who, flash=request.query_params.get("flash"),
+                **_incident(system, incident_id))
+
+
+@router.post("/incidents/{incident_id}/{action}")
+async def act(request: Request, incident_id: int, action: str, who: Caller = Depends(member),
+              system: System = Depends(get_system)):
+    form = await request.form()
+    text = str(form.get("text") or "")
+    comment_id = int(form["comment_id"]) if str(form.get("comment_id") or "").isdigit() else None
+    a = who.actor
+    actions = {
+        "acknowledge": lambda s: incidents.acknowledge(s, a, incident_id),
+        "respond": lambda s: incidents.respond(s, a, incident_id, text),
+        "resolve": lambda s: incidents.resolve(s, a, incident_id, text),
+        "note": lambda s: incidents.note(s, a, incident_id, text),
+        "crisis_on": lambda s: incidents.set_crisis_mode(s, a, incident_id, True),
+        "crisis_off": lambda s: incidents.set_crisis_mode(s, a, incident_id, False),
+        "check": lambda s: incidents.check_step(s, a, incident_id, int(form.get("step") or 0), form.get("done") == "1"),
+        "response": lambda s: incidents.draft_response(s, a, incident_id, text, system.screening, comment_id),
+        "fast_track": lambda s: incidents.fast_track(s, a, incident_id, str(form.get("response") or ""),
+                                                     system.screening, comment_id),
+    }
+    if action not in actions:
+        return redirect(f"/incidents/{incident_id}", "Unknown action.")
+
+    def go():
+        with system.db.transaction() as s:
+            return actions[action](s)
+
+    result, error = attempt(go)
+    if error:
+        return page(request, "incidents/show.html", status=422, who=who, error=error, **_incident(system, incident_id))
+    if action in ("response", "fast_track"):
+        return redirect(f"/drafts/{result}", "Response drafted." if action == "response" else "Pre-approved response scheduled.")
+    return redirect(f"/incidents/{incident_id}", "Saved.")
