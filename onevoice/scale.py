@@ -1,0 +1,44 @@
+"""Scale-out: the same jobs as `onevoice worker`, run by Celery workers over Redis or RabbitMQ.
+
+    ONEVOICE_BROKER_URL=redis://127.0.0.1:6379/0 celery -A onevoice.scale worker --concurrency 2
+    ONEVOICE_BROKER_URL=redis://127.0.0.1:6379/0 celery -A onevoice.scale beat
+
+Beat enqueues each job at its interval; any worker may run it. The jobs are safe to run on
+several workers at once: the outbox and escalation claims lock their rows (SKIP LOCKED on
+PostgreSQL), and intake deduplicates by the platform's id. The API processes then run with
+ONEVOICE_SCHEDULER=off.
+"""
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+from onevoice.jobs import JOBS, run_job
+
+app = Celery("onevoice", broker=os.environ.get("ONEVOICE_BROKER_URL", "redis://127.0.0.1:6379/0"))
+app.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+                broker_connection_retry_on_startup=True, task_default_queue="onevoice")
+
+_system = None
+
+
+def system():
+    global _system
+    if _system is None:
+        from onevoice.system import System
+
+        _system = System()
+    return _system
+
+
+@app.task(name="onevoice.job")
+def job(name: str) -> str:
+    for j in JOBS:
+        if j.name == name:
+            run_job(system(), j)
+            return name
+    raise ValueError(f"no job {name!r}")
+
+
+app.conf.beat_schedule = {j.name: {"task": "onevoice.job", "schedule": j.every_seconds, "args": (j.name,)} for j in JOBS}
