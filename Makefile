@@ -23,8 +23,12 @@ init: $(STAMP)
 run: init
 	$(BIN)/onevoice serve --host $(HOST) --port $(PORT)
 
+# Browser tests drive Debian's Chromium; install it when it is missing (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## The whole test suite, real-server and browser tests included.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## Only the fast tests (no real servers, no browser).
@@ -32,7 +36,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
 
 ## Only the slow real-server and browser tests.
-test-slow: $(STAMP)
+test-slow: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m slow
 
 ## Benchmarks; writes BENCHMARKS.md.

@@ -1,0 +1,105 @@
+"""End-to-end in a real Chromium: what a member, a committee member and the chair see."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from onevoice.crisis import intake
+from onevoice.governance import channels, members
+from onevoice.governance.permissions import SYSTEM
+
+from .conftest import sign_in
+
+pytestmark = pytest.mark.slow
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "a long password 1"
+
+
+def setup_org(system, channel_kwargs=None):
+    kwargs = channel_kwargs or {"platform": "bluesky", "handle": "ipala.test"}
+    with system.db.transaction() as s:
+        ch = channels.add_channel(s, SYSTEM, system.box, **kwargs)
+        members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
+        members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
+        members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair",))
+        members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+        return ch.id
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def write_flagged_draft_and_fix(page, live):
+    """The member writes a draft with a private phone number, sees it highlighted, fixes it, submits."""
+    sign_in(page, live, "ana@example.org", PASSWORD)
+    page.get_by_role("link", name="New draft").click()
+    page.get_by_label("Text", exact=True).fill("Questions about renewals? Call our officer on her private mobile 555-0143.")
+    mark = page.locator("#live-screening mark.sev-block")
+    mark.wait_for(timeout=10_000)
+    assert mark.inner_text() == "555-0143"
+    assert "2.a Respect privacy and confidentiality" in page.locator("#live-screening").inner_text()
+    shot(page, "draft-live-screening")
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_url(re.compile(r"/drafts/\d+"))
+    assert page.locator(".preview mark.sev-block").inner_text() == "555-0143"
+    page.get_by_label("Edit the text").fill("Questions about renewals? Write to info@ipala.org and our office will help.")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/drafts/\d+"))
+    assert page.locator(".preview mark").count() == 0
+    assert "pass" in page.locator("h2 .decision").inner_text()
+    return int(re.search(r"/drafts/(\d+)", page.url).group(1))
+
+
+def test_member_fixes_a_flagged_draft_and_committee_approves(live, new_page):
+    setup_org(live.system)
+    author = new_page()
+    draft_id = write_flagged_draft_and_fix(author, live)
+    reviewer = new_page()
+    sign_in(reviewer, live, "rui@example.org", PASSWORD)
+    reviewer.get_by_role("link", name="Review queue").click()
+    reviewer.get_by_role("link", name=str(draft_id), exact=True).click()
+    shot(reviewer, "draft-review")
+    reviewer.get_by_role("button", name="Approve").click()
+    reviewer.wait_for_url(re.compile(r"flash="))
+    assert "approved" in reviewer.locator("h1 .state").inner_text()
+
+
+def test_incident_escalation_seen_by_the_chair(live, new_page):
+    cid = setup_org(live.system)
+    intake.ingest(live.system.db, cid, [{"id": "c1", "text": "Your post yesterday showed a child's X-ray with the "
+                                                             "name visible. This is a serious privacy breach.",
+                                         "author_followers": 25000}], "import", live.system.settings)
+    chair = new_page()
+    sign_in(chair, live, "chair@example.org", PASSWORD)
+    chair.get_by_role("link", name="Incidents").click()
+    card = chair.locator("#col-open ~ article").first
+    assert "severity 3" in card.inner_text()
+    shot(chair, "incidents-board")
+    card.get_by_role("link").click()
+    assert "Crisis" in chair.locator("h2#check-h").inner_text()
+    chair.get_by_role("button", name="Acknowledge").click()
+    chair.wait_for_url(re.compile(r"flash="))
+    chair.locator("ol.checklist button").first.click()
+    chair.wait_for_url(re.compile(r"flash="))
+    assert chair.locator("ol.checklist button.done").count() == 1
+    shot(chair, "incident-page")
+
+
+def test_pages_work_on_a_phone_and_with_the_keyboard(live, new_page):
+    setup_org(live.system)
+    phone = new_page(width=390, height=844)
+    sign_in(phone, live, "ana@example.org", PASSWORD)
+    phone.goto(f"{live.url}/drafts/new")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    shot(phone, "phone-new-draft")
+    # every form control has a label, and Tab reaches the text box
+    unlabeled = phone.evaluate("""[...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)""")
+    assert unlabeled == []
+    phone.keyboard.press("Tab")
+    assert phone.evaluate("document.activeElement.className") == "skip"
