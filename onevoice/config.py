@@ -7,6 +7,7 @@ ONEVOICE_SECRET_KEY    key for encrypting channel credentials and signing sessio
                        a random key is generated once into ONEVOICE_HOME/secret.key (mode 0600)
 ONEVOICE_POLICY_PACK   policy pack name or path (ipala)
 ONEVOICE_BASE_URL      the address people open the web app at, used in notification links
+ONEVOICE_RETENTION_DAYS  delete finished drafts and old comments after this many days (0: never)
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class Settings:
     login_lockout_seconds: int = 900
     session_hours: int = 12
     base_url: str = "http://127.0.0.1:8000"
+    retention_days: int = 0  # 0: keep everything
     smtp: dict = field(default_factory=dict)
 
     @classmethod
@@ -37,6 +39,7 @@ class Settings:
         return cls(home=home, database_url=url, secret_key=key,
                    policy_pack=env.get("ONEVOICE_POLICY_PACK", "ipala"),
                    base_url=env.get("ONEVOICE_BASE_URL", "http://127.0.0.1:8000"),
+                   retention_days=int(env.get("ONEVOICE_RETENTION_DAYS", 0)),
                    login_max_failures=int(env.get("ONEVOICE_LOGIN_MAX_FAILURES", 5)),
                    login_lockout_seconds=int(env.get("ONEVOICE_LOGIN_LOCKOUT_SECONDS", 900)),
                    smtp={k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items()

@@ -61,11 +61,19 @@ def _notifications(system) -> object:
     return notify.deliver_due(system.db, system.settings)
 
 
+def _retention(system) -> object:
+    from onevoice.retention import purge
+
+    days = system.settings.retention_days
+    return purge(system.db, days) if days > 0 else None
+
+
 JOBS: list[Job] = [
     Job("publish_due", 15.0, _publish_due),
     Job("deliver_notifications", 10.0, _notifications),
     Job("check_escalations", 30.0, _escalations),
     Job("poll_channels", 60.0, poll_channels),
+    Job("retention", 86400.0, _retention),
 ]
 
 
