@@ -1,1 +1,271 @@
-"""Detectors for this clause (being written)."""
+"""2.a Respect privacy and confidentiality: personal information about any person.
+
+Phone numbers, private e-mail addresses, home addresses, dates of birth, ID and card numbers,
+and the medical history of an identifiable person. The organization's own public contacts
+(from the pack) are not personal information, nor are dates, DOIs, ISBNs, meeting IDs, room
+or poster numbers, or the address of a public venue.
+"""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from .model import Hit
+from .registry import detector
+from .text_patterns import clause_span, sentence_bounds, sentence_of
+
+# --- phone numbers -----------------------------------------------------------------------
+
+_PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?![\w/])")
+_NOT_PHONE_BEFORE = re.compile(
+    r"(?:doi|isbn|issn|id|meeting|room|poster|posters|abstract|abstracts|member|ref|order|invoice|"
+    r"p-|nr\.?|no\.?|n°|#|zoom\.us/j/|version|v)\s*[:#]?\s*$", re.I)
+_PHONE_CUE = re.compile(
+    r"\b(?:call|calls|calling|text|texting|ring|phone|mobile|cell|cellphone|whatsapp|sms|tel|telephone|"
+    r"reach (?:him|her|them|me)|contact|número|numero|teléfono|telefono|móvil|handy|telefon|portable|"
+    r"téléphone|cellulare|telemóvel)\b", re.I)
+_DATE_LIKE = re.compile(r"^\d{1,4}[./\-–]\d{1,2}[./\-–]\d{2,4}(?:\s*[–-]\s*\d{1,4}[./\-–]\d{1,2}[./\-–]\d{2,4})?$")
+_FICTIONAL = re.compile(r"555")
+
+
+def _digits_only(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _is_phone(candidate: str, before: str) -> bool:
+    digits = _digits_only(candidate)
+    if not 7 <= len(digits) <= 15:
+        return False
+    if _DATE_LIKE.match(candidate.strip()) or _NOT_PHONE_BEFORE.search(before[-20:]):
+        return False
+    if re.search(r"(?:https?://|www\.)\S*$", before):  # inside a link
+        return False
+    if candidate.strip().startswith("+"):
+        try:
+            return phonenumbers.is_possible_number(phonenumbers.parse(candidate, None))
+        except phonenumbers.NumberParseException:
+            return False
+    for region in ("US", "GB", "DE", "FR", "ES", "IT", "PT", "BR", "IN", "AU"):
+        try:
+            n = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(n):
+            return True
+    # fictional and local forms that no numbering plan validates: need a cue word or the 555 range
+    return bool(_FICTIONAL.search(digits[:6])) or bool(_PHONE_CUE.search(before[-60:]))
+
+
+@detector("personal_info.phone", clause="2.a")
+def phone_numbers(params: dict, org) -> callable:
+    """Phone numbers written any way: digits, dots, spaces, dashes or words."""
+    def detect(text, draft):
+        view = text.digits
+        for m in _PHONE.finditer(view.text):
+            if _is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
+                s, e = view.to_original(m.start(), m.end())
+                yield Hit(s, e, "A phone number of a person is personal information.",
+                          "Remove the number, or give the organization's public office line instead.")
+    return detect
+
+
+# --- e-mail addresses -----------------------------------------------------------------------
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@detector("personal_info.email", clause="2.a")
+def email_addresses(params: dict, org) -> callable:
+    """Private e-mail addresses (the organization's own domains are public)."""
+    public = tuple(d.lower() for d in org.public_domains) + tuple(params.get("public_domains", ()))
+
+    def detect(text, draft):
+        view = text.digits
+        for m in _EMAIL.finditer(view.text):
+            domain = m.group().rsplit("@", 1)[1].lower().rstrip(".")
+            if any(domain == d or domain.endswith("." + d) for d in public):
+                continue
+            s, e = view.to_original(m.start(), m.end())
+            yield Hit(s, e, "A private e-mail address is personal information.",
+                      "Remove it, or point people to the organization's public address.")
+    return detect
+
+
+# --- postal addresses ------------------------------------------------------------------------
+
+_STREET_TYPES = (r"street|st|road|rd|avenue|ave|lane|ln|close|court|ct|rise|way|drive|dr|place|pl|crescent|"
+                 r"terrace|gardens|row|square|sq|hill|grove|walk|mews|park|boulevard|blvd|parade|view|green")
+_EU_STREET = r"calle|avenida|av\.|rua|travessa|via|viale|piazza|rue|chemin|impasse|allée|straße|strasse|weg|platz|gasse|allee|ring|plein|laan|straat"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+_ADDRESS = re.compile(
+    rf"(?:#?\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’\-]+\s+){{0,3}}(?:{_STREET_TYPES})\b\.?"
+    rf"|\b(?:{_EU_STREET})\s+(?:[\w'’\-ºª]+\s+){{1,5}}\d{{1,4}}\b"
+    rf"|#\d{{1,5}}\s+on\s+[A-Z][\w'’\-]+"
+    rf"|\b\d{{1,5}}\s+[A-Z][\w'’\-]+(?=,\s*(?:flat|apt|apartment|unit)\b))"
+    rf"(?:,?\s*(?:flat|apt\.?|apartment|unit|piso|\d+º\w?)\s*\w*)*"
+    rf"(?:,\s*(?:{_UK_POSTCODE}|\d{{4,5}})?\s*(?:[A-Z][\w'’\-]+\s?){{0,3}})*(?:\s?{_UK_POSTCODE})?",
+    re.IGNORECASE if False else 0)
+_ADDRESS_CI = re.compile(_ADDRESS.pattern.replace("(?:street|", "(?i:street|").replace("(?:calle|", "(?i:calle|"))
+_HOME_CUE = re.compile(
+    r"\b(?:home|house|flat|apartment|lives?|living|place|address|door|neighbou?r|casa|domicilio|vive|maison|"
+    r"domicile|habite|wohnt|wohnung|zuhause|abita|morada|mora)\b", re.I)
+_VENUE_CUE = re.compile(
+    r"\b(?:venue|centre|center|hotel|hall|conference|congress|university|campus|hospital|clinic|museum|"
+    r"auditorium|office|secretariat|headquarters|hq|sede|lugar)\b", re.I)
+_LANDMARK = re.compile(r"\b(?:the\s+(?:\w+\s+){0,2}(?:one|house)\s+(?:opposite|next to|behind|across from|near)\b[^.,;]*"
+                       r"|\bthe\s+(?:blue|red|green|white|yellow|black|pink|grey|gray)\s+(?:one|house|door)\b)", re.I)
+
+
+@detector("personal_info.address", clause="2.a")
+def postal_addresses(params: dict, org) -> callable:
+    """Home addresses, with or without a street word, and houses described by landmarks."""
+    def detect(text, draft):
+        view = text.base
+        t = view.text
+        for m in _ADDRESS_CI.finditer(t):
+            span = m.group().rstrip(" ,.;")
+            if len(span) < 6:
+                continue
+            before = t[max(0, m.start() - 90):m.start()]
+            if _VENUE_CUE.search(before[-60:]) and not _HOME_CUE.search(before[-60:]):
+                continue
+            home = _HOME_CUE.search(before) or _HOME_CUE.search(sentence_of(t, m.start()))
+            s, e = view.to_original(m.start(), m.start() + len(span))
+            yield Hit(s, e, "A home address is personal information.",
+                      "Remove the address; invite people to send cards or messages through the secretariat.",
+                      confidence=1.0 if home else 0.6)
+        for m in _LANDMARK.finditer(t):
+            if _HOME_CUE.search(sentence_of(t, m.start())):
+                s, e = view.to_original(m.start(), m.end())
+                yield Hit(s, e, "Describing where someone lives identifies their home.",
+                          "Leave out where the person lives.")
+    return detect
+
+
+# --- dates of birth -------------------------------------------------------------------------
+
+_DATE = (r"(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+         r"oct|nov|dec)\w*\.?\s+\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2},?\s+\d{4})")
+_DOB = re.compile(
+    rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?:?|date of birth:?|birth ?date:?|fecha de nacimiento:?|nacid[oa] el|"
+    rf"n[ée]e? le|date de naissance:?|geboren am|geb\.|nat[oa] il|data di nascita:?|nascid[oa] em|"
+    rf"data de nascimento:?)\s*{_DATE}", re.I)
+
+
+@detector("personal_info.birth_date", clause="2.a")
+def birth_dates(params: dict, org) -> callable:
+    """Dates of birth."""
+    def detect(text, draft):
+        view = text.base
+        for m in _DOB.finditer(view.text):
+            s, e = view.to_original(m.start(), m.end())
+            yield Hit(s, e, "A date of birth is personal information.",
+                      "Remove the date of birth; a birthday greeting needs no year or date.")
+    return detect
+
+
+# --- ID, card and account numbers -------------------------------------------------------------
+
+_ID = re.compile(
+    r"\b(?:passport|pasaporte|passeport|reisepass|passaporto|passaporte)(?:\s+(?:no\.?|number|nr\.?|n°))?\s*[:#]?\s*[A-Z0-9]{6,10}\b"
+    r"|\b(?:ssn|social security(?: number)?|national id|id card|dni|nie|nif|nhs(?: number)?|mrn|medical record(?: number)?|"
+    r"patient id|insurance (?:number|no\.?)|personalausweis|codice fiscale|cpf)\s*[:#]?\s*[A-Z0-9][A-Z0-9\- ]{4,18}\d\b"
+    r"|\b\d{3}-\d{2}-\d{4}\b"
+    r"|\b(?:account|acct|card|iban|konto|cuenta|compte|conto|conta)\s+(?:number\s+)?(?:ending|ending in|ends in|ending with|terminada en|se terminant par|endet auf)\s+(?:in\s+)?\d{3,6}\b",
+    re.I)
+_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b")
+
+
+def _luhn(digits: str) -> bool:
+    total, odd = 0, True
+    for ch in reversed(digits):
+        d = int(ch)
+        if not odd:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+        odd = not odd
+    return total % 10 == 0
+
+
+def _iban_ok(candidate: str) -> bool:
+    s = candidate.replace(" ", "")
+    if not 15 <= len(s) <= 34:
+        return False
+    rearranged = s[4:] + s[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    except ValueError:
+        return False
+
+
+@detector("personal_info.id_number", clause="2.a")
+def id_numbers(params: dict, org) -> callable:
+    """Passport, national ID, social security, record, card and bank account numbers."""
+    def detect(text, draft):
+        view = text.base
+        t = view.text
+        for m in _ID.finditer(t):
+            s, e = view.to_original(m.start(), m.end())
+            yield Hit(s, e, "An identity, record or account number is personal information.",
+                      "Remove the number; handle it privately.")
+        for m in _CARD.finditer(t):
+            digits = _digits_only(m.group())
+            if 13 <= len(digits) <= 19 and _luhn(digits) and not _NOT_PHONE_BEFORE.search(t[max(0, m.start() - 20):m.start()]):
+                s, e = view.to_original(m.start(), m.end())
+                yield Hit(s, e, "This looks like a payment card number.", "Never post card numbers.")
+        for m in _IBAN.finditer(t):
+            if _iban_ok(m.group()):
+                s, e = view.to_original(m.start(), m.end())
+                yield Hit(s, e, "A bank account (IBAN) is personal information.",
+                          "Share payment details privately, or use the organization's published account.")
+    return detect
+
+
+# --- medical history of an identifiable person --------------------------------------------------
+
+_CONDITION = re.compile(
+    r"\b(?:chemo(?:therapy)?|cancer|tumou?r|leukemia|leukaemia|lymphoma|heart attack|stroke|diabetes|depression|"
+    r"depressed|anxiety disorder|burn-?out|bipolar|schizophreni\w+|dementia|alzheimer\w*|parkinson\w*|hiv|aids|"
+    r"hepatitis|pneumonia|covid|surgery|operation|transplant|miscarriage|pregnan\w+|ivf|rehab|addiction|overdose|"
+    r"sick leave|medical leave|diagnosed|diagnosis|admitted|hospitali[sz]ed|intensive care|icu|beta-blockers?|"
+    r"antidepressants?|insulin|chemo|radiotherapy|dialysis|asthma|epilep\w+|seizures?|fracture|broken (?:leg|arm|hip)|"
+    r"knee surgery|hip replacement|mental health|breakdown|recovering from|recovery from|"
+    r"krebs|chemotherapie|depression|herzinfarkt|krankgeschrieben|burnout|operación|cáncer|quimioterapia|"
+    r"depresión|infarto|baja médica|cancer|chimiothérapie|dépression|infarctus|arrêt maladie|tumore|"
+    r"chemioterapia|depressione|cancro|quimioterapia|depressão|enfarte)\b", re.I)
+_PERSON = re.compile(
+    r"\b(?:(?:dr|prof|mr|mrs|ms|sir|dame|nurse)\.?\s+[A-Z][\w'’\-]+"
+    r"|(?:our|my|your|his|her|their)\s+(?:own\s+)?(?:president|vice-president|treasurer|secretary|chair|chairman|"
+    r"webmaster|founder|patron|member|colleague|coworker|co-worker|friend|neighbou?r|mentor|boss|officer|director|"
+    r"volunteer|son|daughter|wife|husband|partner|mother|father|mum|mom|dad|sister|brother|child|kid|baby|"
+    r"kollegin|kollege|colega|collègue|collega)\b"
+    r"|\b(?:he|she)\s+(?:is|was|has|had|starts?|beat|'s|’s|got|will)\b"
+    r"|\bhe's|\bshe's"
+    r"|\b(?:die|der)\s+(?:nach|seit)\b"
+    r"|\b[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,})?(?=,\s+who\b|\s+is\s+(?:on|in|recovering|back)|'s\s+(?:diagnosis|surgery|cancer)))")
+_HISTORICAL = re.compile(r"\b(?:1[0-9]{3}|19[0-8]\d)\b|\bon this day\b|\bhistor(?:y|ical)\b|\blegacy\b", re.I)
+_GENERIC = re.compile(r"\b(?:children|patients|people|adults|infants|kids|families|those|anyone|everyone)\s+with\b", re.I)
+
+
+@detector("personal_info.medical_history", clause="2.a")
+def medical_history(params: dict, org) -> callable:
+    """The health or medical history of an identifiable person (a member, staff, a relative)."""
+    def detect(text, draft):
+        view = text.base
+        t = view.text
+        for m in _CONDITION.finditer(t):
+            sent_start, sent_end = sentence_bounds(t, m.start())
+            sentence = t[sent_start:sent_end]
+            if _HISTORICAL.search(sentence) or _GENERIC.search(sentence):
+                continue
+            who = _PERSON.search(sentence) or _PERSON.search(t[max(0, sent_start - 120):sent_start])
+            if not who:
+                continue
+            start, end = clause_span(t, m.start(), m.end())
+            s, e = view.to_original(start, end)
+            yield Hit(s, e, "This shares the health or medical history of an identifiable person.",
+                      "Leave out the diagnosis and treatment; a kind word needs no medical details.",
+                      confidence=0.8)
+    return detect

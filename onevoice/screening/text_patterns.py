@@ -1,0 +1,45 @@
+"""Small text helpers the detectors share: sentences, clauses, and compiled word lists."""
+from __future__ import annotations
+
+import re
+
+_SENT_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def sentence_bounds(t: str, pos: int) -> tuple[int, int]:
+    """The sentence around `pos` as (start, end) offsets."""
+    start = 0
+    for m in _SENT_END.finditer(t, 0, pos):
+        start = m.end()
+    m = _SENT_END.search(t, pos)
+    return start, (m.start() if m else len(t))
+
+
+def sentence_of(t: str, pos: int) -> str:
+    s, e = sentence_bounds(t, pos)
+    return t[s:e]
+
+
+def near_before(t: str, pos: int, width: int = 60) -> str:
+    return t[max(0, pos - width):pos]
+
+
+def words_regex(words: list[str] | tuple[str, ...], flags: int = re.I) -> re.Pattern:
+    """One alternation of whole words or phrases (longest first), matched on word boundaries."""
+    alts = "|".join(sorted((w.strip() for w in words if w.strip()), key=len, reverse=True))
+    return re.compile(rf"(?<![\w]){'(?:' + alts + ')'}(?![\w])", flags)
+
+
+def clause_span(t: str, pos: int, end: int, limit: int = 90) -> tuple[int, int]:
+    """Grow [pos, end) to the surrounding clause (between commas, dashes, colons or sentence ends)."""
+    s, e = sentence_bounds(t, pos)
+    left = max(t.rfind(c, s, pos) for c in (",", "—", ":", ";", "(", " – "))
+    start = left + 1 if left >= s and pos - left < limit else max(s, pos - limit // 2)
+    rights = [i for i in (t.find(c, end, e) for c in (",", "—", ";", ")", " – ")) if i >= 0]
+    stop = min(rights) if rights else e
+    stop = min(stop, end + limit)
+    while start < pos and t[start] in " \t":
+        start += 1
+    while stop > end and t[stop - 1] in " \t":
+        stop -= 1
+    return start, stop
