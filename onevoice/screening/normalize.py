@@ -132,7 +132,7 @@ def _words(base: View) -> View:
         stripped = token.strip(".,;:!?\"'()[]{}")
         lead = token.find(stripped) if stripped else 0
         has_alpha = any(c.isalpha() for c in stripped)
-        is_leet = has_alpha and any(c in LEET for c in stripped) and not stripped.startswith("@") \
+        is_leet = has_alpha and any(c in LEET for c in stripped) and not re.fullmatch(r"[@#]\w+", stripped) \
             and not stripped.isdigit() and "://" not in stripped and "@" not in stripped[1:-1]
         for j, ch in enumerate(token):
             i = m.start() + j

@@ -25,7 +25,7 @@ _CHILD_NOUN = (r"(?:kid|child|boy|girl|baby|infant|toddler|teen|teenager|newborn
                r"bambino|bambina|neonato|criança|menino|menina)")
 _INDIVIDUAL = re.compile(
     rf"{_AGE}"
-    rf"|{_SINGULAR_SUBJECT}\s+(?:little\s+|young\s+|sweet\s+|brave\s+)?{_CHILD_NOUN}\b(?!\s+(?:with|who)\s+\w+\s+(?:often|usually|may|can|should))"
+    rf"|{_SINGULAR_SUBJECT}\s+(?:little\s+|young\s+|sweet\s+|brave\s+)?{_CHILD_NOUN}\b(?!\s+(?:with|who)\s+\w+\s+(?:often|usually|may|can|should))(?!\s+(?-i:[A-Z])[a-z])"
     rf"|\b(?:my|our)\s+(?:little\s+|former\s+|youngest\s+)?patients?\b|\bpatients? of mine\b|\bthis little one\b"
     rf"|\bfrequent flyer\b|\bairway warrior\b|\blittle\s+[A-Z][a-z]+\b"
     rf"|\b(?:mi|mis|nuestro|nuestra)\s+paciente|\b(?:mon|ma|notre)\s+patient|\bmeine?[rn]?\s+patient"

@@ -34,7 +34,13 @@ def clause_span(t: str, pos: int, end: int, limit: int = 90) -> tuple[int, int]:
     """Grow [pos, end) to the surrounding clause (between commas, dashes, colons or sentence ends)."""
     s, e = sentence_bounds(t, pos)
     left = max(t.rfind(c, s, pos) for c in (",", "—", ":", ";", "(", " – "))
-    start = left + 1 if left >= s and pos - left < limit else max(s, pos - limit // 2)
+    if left >= s and pos - left < limit:
+        start = left + 1
+    elif pos - s <= limit:
+        start = s
+    else:  # a long sentence: start at a word boundary shortly before the match
+        space = t.find(" ", pos - limit // 2, pos)
+        start = space + 1 if space >= 0 else pos
     rights = [i for i in (t.find(c, end, e) for c in (",", "—", ";", ")", " – ")) if i >= 0]
     stop = min(rights) if rights else e
     stop = min(stop, end + limit)
