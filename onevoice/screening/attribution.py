@@ -16,8 +16,9 @@ from .text_patterns import clause_span
 
 _CREDIT_IN_TEXT = re.compile(
     r"(?:📷|📸|🎥|📹|©|\(c\)|℗)\s*(?:by|:)?\s*\S+|\b(?:photo|foto|image|picture|video|vídeo|graphic|illustration|"
-    r"credit|crédito|crédit|source|fuente|fonte|quelle|via|courtesy of|cortesía de|avec l'aimable|"
-    r"shared with (?:kind )?permission|used with permission|reproduced (?:from|with)|adapted from|by @)\s*[:\-–]?\s*\S+",
+    r"credit|crédito|crédit|source|fuente|fonte|quelle)\s*(?:by\b|:|–|—|-)\s*\S+"
+    r"|\b(?:via|courtesy of|cortesía de|avec l'aimable|shared with (?:kind )?permission|used with permission|"
+    r"reproduced (?:from|with)|adapted from|by @)\s*[:\-–]?\s*\S+",
     re.I)
 _THIRD_PARTY = re.compile(
     r"\b(?:from another|someone else'?s?|re-?uploaded|downloaded from|stock(?:-agency| photo| image)?|watermark|"

@@ -41,7 +41,8 @@ _CARE = re.compile(
     r"admitted|intubated|ventilated|ecmo|trached|tracheostomy|surgery|surgeries|operated|retrieved|removed|"
     r"diagnosed|found|showed|scan|ct\b|x-ray|mri|bronch\w*|endoscop\w*|spirometry|decannulated|discharged|"
     r"came off|oxygen|stable|recovered|swallowed|nearly lost|saved|fixing|fixed|treated|seen|saw|"
-    r"hoy|ayer|esta mañana|anoche|guardia|ingresad\w+|intubad\w+|aujourd'hui|hier|ce matin|garde|intubé|"
+    r"hoy|ayer|esta mañana|anoche|guardia|ingresad\w+|intubad\w+|operamos|atendimos|vimos|aujourd'hui|hier|"
+    r"ce matin|garde|intubé|opéré|"
     r"heute|gestern|sprechstunde|station|normalstation|oggi|ieri|stamattina|esta manhã|hoje|ontem|"
     r"precisou|necesitó|mostró|montré|zeigte)\b",
     re.I)
@@ -50,13 +51,25 @@ _CLINICAL = re.compile(
     r"hemangioma|tonsils?|tonsillen|trach\w*|traqueostom\w+|speaking valve|oxygen|foreign body|button battery|"
     r"peanut|bronchus|larynx|laryngeal|vocal cords?|cordas vocais|tosferina|pertussis|rsv|vrs|ecmo|intubat\w+|"
     r"surgery|surgeries|cirugía|op\b|operation|laryngomalacia|spirometry|ct\b|scan|x-ray|cough|fever|seizure|"
-    r"atemaussetzer|estridor|paralisia|anillo vascular|tracheal|vaping|decannulat\w+|injur\w+|tear)\b",
+    r"atemaussetzer|estridor|paralisia|anillo vascular|tracheal|vaping|decannulat\w+|injur\w+|tear|"
+    r"o?esophag\w+|airway|lungs?|chest|throat|trachea|coin|magnet|battery|choking|choked|breathing|ventilat\w+|"
+    r"cpap|bipap|nebuli[sz]\w+|steroids?|antibiotics?|fracture|burns?|sedat\w+|ana?esthe\w+|biopsy|sepsis|"
+    r"meningitis|bronchoscop\w+|laryngoscop\w+|endoscop\w+|cyanos\w+|apnoeas?|desaturat\w+|saturation|"
+    r"reflux|allerg\w+|epiglott\w+|abscess|tumou?r|mass|infection|wheez\w+|"
+    r"estenosis|sténose|stenose|stenosi|estenose|asma|asthme|bronquiolitis|neumonía|pneumonie|lungenentzündung|"
+    r"polmonite|cirugía|cirurgia|opération|operation|intervento|operamos|operado|opéré|operiert|operato|"
+    r"intubad[oa]|intubé|intubiert|intubato|traqueotom\w+|trachéotom\w+|tracheotom\w+|tracheostom\w+|"
+    r"broncoscop\w+|bronchoskop\w+|fièvre|fiebre|fieber|febbre|febre|toux|tos|husten|tosse)\b",
     re.I)
 _FICTION = re.compile(r"\b(?:fictional|fictitious|hypothetical|imaginary|made-up|invented|teaching case|"
                       r"caso ficticio|cas fictif|fiktiv\w*|caso fittizio)\b", re.I)
 _GENERAL = re.compile(r"\b(?:most|many|some|all|every|any|children|kids|infants|babies|patients|parents|families|"
                       r"teens|people)\b\s+(?:with|who|under|over|from|aged|born)\b"
                       r"|\b(?:often|usually|typically|commonly|generally|may|can|should|tend to)\b", re.I)
+_MODAL = re.compile(r"\b(?:can|could|may|might|often|usually|typically|tend to|should|must|if)\b", re.I)
+_WHEN = re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week)|last (?:night|week|month|"
+                   r"spring|summer|year)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|since|ago|"
+                   r"hoy|ayer|anoche|aujourd'hui|hier|heute|gestern|oggi|ieri|hoje|ontem)\b", re.I)
 _PUBLISHED = re.compile(r"\b(?:study|trial|paper|review|article|guideline|meta-analysis|published|journal|doi)\b", re.I)
 
 # a person's own treatment, advised in a reply
@@ -96,6 +109,9 @@ def case_details(params: dict, org) -> callable:
             if not clinical or not (care or pointed):
                 continue
             if _GENERAL.search(m.group()) or (_PUBLISHED.search(sentence) and not care):
+                continue
+            # "a child can swallow…": a general statement, unless it is pinned to a time
+            if _MODAL.search(sentence) and not _WHEN.search(local) and not pointed:
                 continue
             seen_sentences.add(s0)
             start, end = _evidence(t, m.start(), m.end(), s0, e0)
