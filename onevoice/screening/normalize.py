@@ -84,6 +84,13 @@ class _Builder:
             self.starts.append(start)
             self.ends.append(end)
 
+    def copy(self, text: str, start: int, end: int) -> None:
+        """Characters start..end of `text`, unchanged."""
+        if end > start:
+            self.chars.append(text[start:end])
+            self.starts.extend(range(start, end))
+            self.ends.extend(range(start + 1, end + 1))
+
     def view(self) -> View:
         return View("".join(self.chars), self.starts, self.ends)
 
@@ -99,64 +106,75 @@ def _compose(outer: View, inner: View) -> View:
     return View(outer.text, starts, ends)
 
 
+_SPECIAL = re.compile(r"[^\x00-\x7f]")
+
+
 def _base(original: str) -> View:
-    if original.isascii():
+    # Most characters are unchanged: find the few that change and copy the runs between them.
+    changes = []
+    for m in _SPECIAL.finditer(original):
+        ch = m.group()
+        if ch in ZERO_WIDTH:
+            changes.append((m.start(), ""))
+        elif ch in CONFUSABLES:
+            changes.append((m.start(), CONFUSABLES[ch]))
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            if folded != ch:
+                changes.append((m.start(), folded))
+    if not changes:
         return View(original, None, None)
     b = _Builder()
-    for i, ch in enumerate(original):
-        if ch in ZERO_WIDTH:
-            continue
-        if ch in CONFUSABLES:
-            b.emit(CONFUSABLES[ch], i, i + 1)
-            continue
-        if ord(ch) < 128:
-            b.emit(ch, i, i + 1)
-            continue
-        folded = unicodedata.normalize("NFKC", ch)
-        b.emit(folded, i, i + 1)
+    pos = 0
+    for i, out in changes:
+        b.copy(original, pos, i)
+        b.emit(out, i, i + 1)
+        pos = i + 1
+    b.copy(original, pos, len(original))
     return b.view()
 
 
-_WORDISH = re.compile(r"[^\s]+")
+_LEET_TOKEN = re.compile(r"[^\s]*[0-9@$!|€+][^\s]*")
+_LEET_CHARS = re.compile(r"[0134578 9@$!|€+]".replace(" ", ""))
 _SPLIT_LETTERS = re.compile(r"(?<![\w])(?:[a-z][.\-_ *]){2,}[a-z](?![\w])")
 
 
 def _words(base: View) -> View:
     lower = base.text.lower()
-    b = _Builder()
-    pos = 0
-    for m in _WORDISH.finditer(lower):
-        for i in range(pos, m.start()):
-            b.emit(lower[i], i, i + 1)
+    if len(lower) != len(base.text):  # a few letters lower-case to two characters: map them one by one
+        b = _Builder()
+        for i, ch in enumerate(base.text):
+            b.emit(ch.lower(), i, i + 1)
+        view, lower = b.view(), b.view().text
+    else:
+        view = View(lower, None, None)
+    chars = None
+    # leetspeak is undone one character for one, so offsets do not move
+    for m in _LEET_TOKEN.finditer(lower):
         token = m.group()
         stripped = token.strip(".,;:!?\"'()[]{}")
-        lead = token.find(stripped) if stripped else 0
-        has_alpha = any(c.isalpha() for c in stripped)
-        is_leet = has_alpha and any(c in LEET for c in stripped) and not re.fullmatch(r"[@#]\w+", stripped) \
-            and not stripped.isdigit() and "://" not in stripped and "@" not in stripped[1:-1]
-        for j, ch in enumerate(token):
-            i = m.start() + j
-            if is_leet and lead <= j < lead + len(stripped) and ch in LEET:
-                b.emit(LEET[ch], i, i + 1)
-            else:
-                b.emit(ch, i, i + 1)
-        pos = m.end()
-    for i in range(pos, len(lower)):
-        b.emit(lower[i], i, i + 1)
-    view = b.view()
+        if not stripped or not any(c.isalpha() for c in stripped) or stripped.isdigit() \
+                or re.fullmatch(r"[@#]\w+", stripped) or "://" in stripped or "@" in stripped[1:-1]:
+            continue
+        lead = m.start() + token.find(stripped)
+        for k in _LEET_CHARS.finditer(stripped):
+            if chars is None:
+                chars = list(lower)
+            chars[lead + k.start()] = LEET[k.group()]
+    if chars is not None:
+        view = View("".join(chars), view.starts, view.ends)
     # "f.u.c.k" / "s h i t": join letters split one by one
     if _SPLIT_LETTERS.search(view.text):
         j = _Builder()
         pos = 0
-        for m in _SPLIT_LETTERS.finditer(view.text):
-            for i in range(pos, m.start()):
-                j.emit(view.text[i], i, i + 1)
+        t = view.text
+        for m in _SPLIT_LETTERS.finditer(t):
+            j.copy(t, pos, m.start())
             for i in range(m.start(), m.end()):
-                if view.text[i].isalpha():
-                    j.emit(view.text[i], i, i + 1)
+                if t[i].isalpha():
+                    j.emit(t[i], i, i + 1)
             pos = m.end()
-        for i in range(pos, len(view.text)):
-            j.emit(view.text[i], i, i + 1)
+        j.copy(t, pos, len(t))
         view = _compose(j.view(), view)
     return view
 
