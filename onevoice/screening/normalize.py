@@ -99,8 +99,8 @@ def _compose(outer: View, inner: View) -> View:
     """`outer` was built over `inner.text`; return it mapped to the original."""
     if inner.starts is None:
         return outer
-    if outer.starts is None:
-        return inner
+    if outer.starts is None:  # same characters, one for one: the inner map holds
+        return View(outer.text, inner.starts, inner.ends)
     starts = [inner.starts[s] for s in outer.starts]
     ends = [inner.ends[e - 1] if e > 0 else 0 for e in outer.ends]
     return View(outer.text, starts, ends)
@@ -181,7 +181,7 @@ def _words(base: View) -> View:
 
 _DIGIT_WORD = "|".join(sorted(map(re.escape, SPELLED_DIGITS), key=len, reverse=True))
 _SPELLED_RUN = re.compile(
-    rf"(?<![\w])(?:(?:{_DIGIT_WORD}|\d)(?:[\s\-.,/]{{1,3}}|(?=$)|(?=[^\w]))){{3,}}", re.IGNORECASE
+    rf"(?<![\w])(?:(?:{_DIGIT_WORD}|\d+)(?:[\s\-.,/]{{1,3}}|(?=$)|(?=[^\w]))){{3,}}", re.IGNORECASE
 )
 _SPACED_DIGITS = re.compile(r"(?<![\w])\d(?:[ ]\d){3,}(?!\w)")
 _AT_DOT = re.compile(
@@ -199,7 +199,7 @@ def _digits(base: View) -> View:
     pos = 0
     events: list[tuple[int, int, list[tuple[str, int, int]]]] = []
     for m in _SPELLED_RUN.finditer(text):
-        tokens = list(re.finditer(rf"{_DIGIT_WORD}|\d", m.group(), re.IGNORECASE))
+        tokens = list(re.finditer(rf"{_DIGIT_WORD}|\d+", m.group(), re.IGNORECASE))
         words = [t for t in tokens if not t.group().isdigit()]
         strong = [t for t in words if t.group().lower() not in WEAK_DIGIT_WORDS]
         if not words or (len(strong) < 2 and len(tokens) - len(words) < 2):

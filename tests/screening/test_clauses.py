@@ -1,0 +1,96 @@
+"""Each clause of section 2 on sentences written for these tests (not taken from the dev data):
+what must be flagged, the compliant near-misses that must not be, and where the spans point."""
+from __future__ import annotations
+
+import pytest
+
+from onevoice.screening import screen
+
+CASES = [
+    # 2.a personal information
+    ("official", "Our new treasurer Dr. Jan Kowalski can be reached on his private number 07700 900123.", {"2.a"}, "07700 900123"),
+    ("official", "Send your condolences to Maria's family at 12 Orchard Lane, Bexley DA5 1AB.", {"2.a"}, "12 Orchard Lane"),
+    ("official", "Get well soon to our secretary Lena, who is recovering from a hip replacement!", {"2.a"}, "hip replacement"),
+    ("official", "Email our past president at p.nguyen.home@example.co.uk to say thanks", {"2.a"}, "p.nguyen.home@example.co.uk"),
+    ("official", "Tickets from our volunteer Sam: call five five five, zero one two three.", {"2.a"}, "five five five, zero one two three"),
+    ("official", "Raffle winner: DOB 12/03/1979, passport X1234567, please collect.", {"2.a"}, "passport X1234567"),
+    ("official", "Registration desk opens 08:00 in Hall B, Room 214. Abstract #3412 is in session 5.", set(), None),
+    ("official", "Contact the secretariat at info@ipala.org or +44 20 7946 0018.", set(), None),
+    ("official", "Venue: Grand Riverside Hotel, 200 Quay Street, Manchester M3 3HL.", set(), None),
+    ("official", "Read it at doi:10.5555/abc.2024.5551234 or ISBN 978-3-555-01234-7. Meeting ID 876 5432 1098.", set(), None),
+    ("official", "In 1921 Franklin D. Roosevelt contracted a paralytic illness; his story shaped vaccine research.", set(), None),
+    # 2.b approved information
+    ("official", "Confidential: the board is considering a merger with EuroAirway. Do not share yet.", {"2.b"}, None),
+    ("official", "Wi-Fi at the congress: network IPALA-GUEST, password: Trach2026!", {"2.b"}, "password: Trach2026!"),
+    ("official", "Preliminary results (embargoed until Friday): steroid arm showed 30% fewer reintubations.", {"2.b"}, None),
+    ("official", "Keep your account safe: never share your password with anyone.", set(), None),
+    ("official", "The council's decision on the 2027 venue is now published on our website.", set(), None),
+    ("official", "Our confidential helpline for families is open every evening.", set(), None),
+    # 2.c attribution
+    ("official", "\"The art of medicine consists of amusing the patient while nature cures the disease.\" Have a great weekend!", {"2.c"}, None),
+    ("official", "\"The art of medicine consists of amusing the patient while nature cures the disease.\" — Voltaire", set(), None),
+    ("official", "Here's the entire textbook as a free PDF, enjoy!", {"2.c"}, None),
+    # 2.d patient privacy
+    ("official", "This morning we removed a coin from a 4-year-old's oesophagus. Great job team!", {"2.d"}, None),
+    ("personal", "Night shift: a 7 week old with RSV needed CPAP at 3am. Exhausted.", {"2.d"}, None),
+    ("reply", "@mum_of_three Sounds like croup — give him 0.15 mg/kg dexamethasone tonight.", {"2.d"}, None),
+    ("official", "Hoy operamos a un niño de 5 años con una estenosis subglótica. ¡Todo salió bien!", {"2.d"}, None),
+    ("official", "Infants with laryngomalacia usually improve by 18 months without surgery.", set(), None),
+    ("official", "Teaching case (fictional): a 2-year-old presents with sudden stridor after eating nuts. Next step?", set(), None),
+    ("official", "Magnets can tear a child's bowel within hours if two are swallowed. Keep them away from toddlers.", set(), None),
+    # 2.e professional boundaries
+    ("official", "What a bunch of morons at the ministry.", {"2.e"}, "morons"),
+    ("official", "This new app is the sh!t, download it now", {"2.e"}, "sh!t"),
+    ("reply", "@dr_x honestly, go back to medical school 🙄", {"2.e"}, "🙄"),
+    ("official", "Scunthorpe General hosts our regional skills day. Assessment forms online.", set(), None),
+    ("official", "Our keynote absolutely killed it today 🔥 what a talk, and a killer line-up tomorrow", set(), None),
+    # 2.f individual opinions (personal posts only)
+    ("personal", "As IPALA we demand that the ministry reverses this cut.", {"2.f"}, "As IPALA we demand"),
+    ("personal", "Speaking on behalf of IPALA: this policy is wrong.", {"2.f"}, None),
+    ("personal", "Au nom de l'IPALA, nous dénonçons cette décision.", {"2.f"}, None),
+    ("official", "As IPALA we demand that the ministry reverses this cut.", set(), None),
+    ("personal", "I'm proud to be an IPALA member. My own view: the new guideline is too cautious.", set(), None),
+    # 2.g employer's policies
+    ("personal", "Leaked from our hospital's board meeting: they will close the day unit in May. Not public yet.", {"2.g"}, None),
+    ("personal", "On behalf of Northfield Hospital I can confirm the clinic will move next year.", {"2.g"}, None),
+    ("personal", "Great to see Northfield Hospital open its new wing today (press release linked).", set(), None),
+]
+
+
+@pytest.mark.parametrize("kind,text,want,span", CASES, ids=[f"{c[2] or 'clean'}-{i}" for i, c in enumerate(CASES)])
+def test_clause(kind, text, want, span):
+    report = screen({"text": text, "kind": kind})
+    assert set(report.labels) == want, [(f.rule, f.text) for f in report.findings]
+    for f in report.findings:
+        assert text[f.start:f.end] == f.text and f.fix and f.explanation
+    if span:
+        assert any(span in f.text or f.text in span for f in report.findings if f.text), report.findings
+    assert report.decision.value == ("pass" if not want else report.decision.value)
+
+
+def test_uncredited_third_party_image_but_not_own_photo():
+    found = {"text": "Amazing photo of the Alps to start your week", "attachments": [
+        {"type": "image", "credit": None, "alt": "Mountain photo found on Instagram, photographer unknown"}]}
+    own = {"text": "Our team at the charity run!", "attachments": [
+        {"type": "image", "credit": None, "alt": "Group of runners in IPALA shirts"}]}
+    credited = {"text": "Lovely cartoon 😂", "attachments": [{"type": "image", "credit": "@inkdoc", "alt": "Cartoon of a nurse"}]}
+    assert screen(found).labels == ["2.c"]
+    assert screen(own).labels == [] and screen(credited).labels == []
+    f = screen(found).findings[0]
+    assert (f.start, f.end) == (0, 0) and "Instagram" in f.evidence
+
+
+def test_patient_image_from_attachment_description():
+    r = screen({"text": "Look at this!", "attachments": [
+        {"type": "image", "credit": "Dr. B", "alt": "X-ray of a child's chest with a swallowed coin"}]})
+    assert "2.d" in r.labels and r.decision.value == "block"
+
+
+def test_employer_pack_adds_its_own_rules(tmp_path):
+    from onevoice.policy import load_pack
+    from onevoice.screening import Engine
+
+    engine = Engine(load_pack("ipala", employers=("hospital-generic",)))
+    text = "Our hospital's staffing levels on nights are a scandal, the rota is impossible."
+    assert "2.g" in set(engine.screen(__import__("onevoice.screening", fromlist=["Draft"]).Draft(text=text, kind="personal")).labels)
+    assert "2.g" not in set(screen({"text": text, "kind": "personal"}).labels)
