@@ -1,0 +1,147 @@
+"""Broad personal-data recognition without a statistical model, Presidio-style: small
+recognizers, each returning typed spans with a score, behind one `find_pii(text)`.
+
+The 2.a policy rules flag only what the clause means (a person's private contacts, IDs, date of
+birth, medical history). This wider net also finds names and places; it serves redaction (the
+committee's notifications and logs) and the side-by-side benchmark with Presidio.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalize import ScreenText
+from .personal_info import (_ADDRESS_CI, _CARD, _DOB, _EMAIL, _IBAN, _ID, _PHONE, _iban_ok, _is_phone, _luhn)
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    start: int
+    end: int
+    entity: str
+    score: float
+
+
+_IP = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"
+                 r"|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b", re.I)
+_DOMAIN = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]{1,62}\.(?:com|org|net|edu|gov|io|info|biz|co|uk|de|fr|"
+                     r"es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|br|au|ca|jp|cn|in|ru|hu|cz|gr|ie|nz|za|mx|ar|us)"
+                     r"(?:\.[a-z]{2})?\b(?:/\S*)?", re.I)
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_DATE = re.compile(
+    rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?(?:\s+\d{{4}})?\b"
+    rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
+    rf"|\b(?:19|20)\d{{2}}s?\b|\b\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tomorrow|tonight)\b", re.I)
+_AGE = re.compile(r"\b\d{1,3}(?=[- ](?:years?|yrs?|y/o|yo)\b)|(?<=\baged )\d{1,3}\b|(?<=\bturn )\d{1,3}\b|"
+                  r"(?<=\bturned )\d{1,3}\b|(?<=\bage )\d{1,3}\b|(?<=\bI'm )\d{1,3}(?= years)|\b\d{1,3}(?=-year-old)", re.I)
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}(?::\d{2})")
+_PHONE_WORD = re.compile(r"\b(?:phone|tel|telephone|call|mobile|cell|fax|number|contact|reach|text|whatsapp|sms)\b",
+                         re.I)
+_UNIT = re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|p\.?\s?o\.?\s?box|postbox|box)\.?\s*#?\d{1,5}[A-Za-z]?\b",
+                   re.I)
+_NUMBERED_STREET = re.compile(r"\b\d{1,5}\s+(?:[A-ZÀ-Þ][\w'’.\-]*\s+){1,3}\d{1,4}[A-Za-z]?\b|"
+                              r"\b\d{1,5}\s+[A-ZÀ-Þ][\w'’\-]*(?:\s+[A-ZÀ-Þ][\w'’\-]*){0,2}\s+"
+                              r"(?i:st|street|rd|road|ave|avenue|blvd|lane|ln|dr|drive|way|court|ct|place|pl|sq|square)\b\.?")
+_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{9}\b(?=.{0,30}\b(?:ssn|social security)\b)", re.I)
+_ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
+# capitalised word sequences: people, organisations and places (no model: shape and context)
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’\-]*\.?|[A-ZÀ-ÖØ-ÞΑ-Ω]{2,})"
+_PROPER = re.compile(rf"{_CAP}(?:(?:\s+|\s*&\s*|,\s+(?=[A-Z][a-z]+\s+(?:and|&)\s))(?:(?:van|von|de|del|der|da|di|le|la|du|of|and|bin|al)\s+)?{_CAP})*")
+_CUE_PERSON = re.compile(r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|madam|dear|hi|hello|hey|name is|i am|i'm|called|named|"
+                         r"contact|ask|tell|says|said|thanks|thank you)\.?,?\s+)$", re.I)
+# Words capitalised for grammar, not because they are names.
+_COMMON = frozenset("""
+a an the i i'm i'll i've i'd my me we our us you your he him his she her they them their it its this that these those
+what whats what's when where who whom whose why how which can could would should will shall may might must do does did
+is are was were be been am have has had not no yes please hi hello hey dear thanks thank ok okay so but and or if then
+there here just also all any some each every one two three four five six seven eight nine ten first second last next
+new old good great best very more most much many few other another such same own only still even now today tomorrow
+yesterday tonight monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+august september october november december mr mrs ms dr prof sir madam miss patient male female hospital street road
+avenue address email phone number card account bank credit debit please kindly let lets let's as at by for from in
+into of on to up with about after before over under again once via per re fw fwd subject note attention
+name date time zip postcode website web site answer question info information personal title company city state
+country code id phone fax tel mobile e-mail email address details reference ref order invoice total amount
+c'mon you're we're they're it's don't can't won't let's that's there's he's she's isn't aren't wasn't i'll
+asap tm fyi faq pm am etc ok re sunday monday
+""".split())
+
+
+def _proper_nouns(t: str):
+    for m in _PROPER.finditer(t):
+        words = m.group().split()
+        start = m.start()
+        # drop capitalised function words at the start ("The", "My", "Hi")
+        while words and words[0].strip(".,").lower() in _COMMON:
+            start = t.index(words[0], start) + len(words[0])
+            while start < len(t) and t[start] in " ,":
+                start += 1
+            words = words[1:]
+        if not words:
+            continue
+        end = m.end()
+        while words and words[-1].strip(".,").lower() in _COMMON:
+            end = t.rindex(words[-1], start, end)
+            while end > start and t[end - 1] in " ,":
+                end -= 1
+            words = words[:-1]
+        if not words or end <= start:
+            continue
+        span = t[start:end].rstrip(".")
+        if len(span) < 2:
+            continue
+        sentence_start = start == 0 or re.search(r"[.!?:\"“]\s*$|\n\s*$", t[:start]) is not None
+        cue = _CUE_PERSON.search(t[max(0, start - 25):start])
+        vocative = re.match(r"\s*(?:[,:]|'s\b|’s\b)", t[start + len(span):start + len(span) + 3])
+        if sentence_start and len(words) == 1 and not cue and not vocative:
+            continue  # a single capitalised word opening a sentence is usually just a word
+        entity = "PERSON" if cue else "NAME"
+        yield PiiSpan(start, start + len(span), entity, 0.85 if cue else 0.5)
+
+
+def find_pii(text: str) -> list[PiiSpan]:
+    """Every personal-data span found, longest first where two overlap."""
+    st = ScreenText(text)
+    digits, base = st.digits, st.base
+    out: list[PiiSpan] = []
+
+    def add(view, start, end, entity, score):
+        s, e = view.to_original(start, end)
+        if e > s:
+            out.append(PiiSpan(s, e, entity, score))
+
+    for m in _EMAIL.finditer(digits.text):
+        add(digits, m.start(), m.end(), "EMAIL_ADDRESS", 1.0)
+    for m in _PHONE.finditer(digits.text):
+        before = digits.text[max(0, m.start() - 80):m.start()]
+        if _STAMP.match(digits.text, m.start()) or not _is_phone(m.group(), before):
+            continue
+        # without a cue word or phone punctuation, a digit group may as well be a house number
+        cued = _PHONE_WORD.search(before[-40:]) or re.search(r"[+()]|\d[-.]\d", m.group())
+        add(digits, m.start(), m.end(), "PHONE_NUMBER", 0.9 if cued else 0.55)
+    t = base.text
+    for m in _CARD.finditer(t):
+        d = re.sub(r"\D", "", m.group())
+        if 13 <= len(d) <= 19 and _luhn(d):
+            add(base, m.start(), m.end(), "CREDIT_CARD", 1.0)
+    for m in _IBAN.finditer(t):
+        if _iban_ok(m.group()):
+            add(base, m.start(), m.end(), "IBAN_CODE", 1.0)
+    for pattern, entity, score in ((_IP, "IP_ADDRESS", 0.9), (_SSN, "US_SSN", 0.8), (_ID, "ID", 0.8),
+                                   (_DOB, "DATE_OF_BIRTH", 1.0), (_ADDRESS_CI, "STREET_ADDRESS", 0.8),
+                                   (_NUMBERED_STREET, "STREET_ADDRESS", 0.75), (_UNIT, "STREET_ADDRESS", 0.7),
+                                   (_DATE, "DATE_TIME", 0.6), (_AGE, "AGE", 0.7), (_DOMAIN, "DOMAIN_NAME", 0.6),
+                                   (_ZIP, "ZIP_CODE", 0.3)):
+        for m in pattern.finditer(t):
+            add(base, m.start(), m.end(), entity, score)
+    for span in _proper_nouns(t):
+        add(base, span.start, span.end, span.entity, span.score)
+    # where two overlap, the more certain recognizer wins (a card number is not also a phone)
+    out.sort(key=lambda s: (-s.score, -(s.end - s.start), s.start))
+    kept: list[PiiSpan] = []
+    for s in out:
+        if not any(s.start < k.end and k.start < s.end for k in kept):
+            kept.append(s)
+    kept.sort(key=lambda s: s.start)
+    return kept
