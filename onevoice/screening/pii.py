@@ -33,8 +33,8 @@ _DATE = re.compile(
     rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
     rf"|\b(?:19|20)\d{{2}}s?\b|\b\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.)"
     rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tomorrow|tonight)\b", re.I)
-_AGE = re.compile(r"\b\d{1,3}(?=[- ](?:years?|yrs?|y/o|yo)\b)|(?<=\baged )\d{1,3}\b|(?<=\bturn )\d{1,3}\b|"
-                  r"(?<=\bturned )\d{1,3}\b|(?<=\bage )\d{1,3}\b|(?<=\bI'm )\d{1,3}(?= years)|\b\d{1,3}(?=-year-old)", re.I)
+_AGE = re.compile(r"(?:\b(?:aged|turn|turned|age|i'm|i am)\s+)(\d{1,3})\b|\b(\d{1,3})(?=[- ](?:years?|yrs?|y/o|yo)\b|-year-old)",
+                  re.I)
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}(?::\d{2})")
 _PHONE_WORD = re.compile(r"\b(?:phone|tel|telephone|call|mobile|cell|fax|number|contact|reach|text|whatsapp|sms)\b",
                          re.I)
@@ -68,6 +68,11 @@ asap tm fyi faq pm am etc ok re sunday monday
 """.split())
 
 
+_VOCATIVE = re.compile(r"\s*(?:[,:]|'s\b|’s\b)")
+_PHONE_PUNCT = re.compile(r"[+()]|\d[-.]\d")
+_NON_DIGIT = re.compile(r"\D")
+
+
 def _proper_nouns(t: str):
     for m in _PROPER.finditer(t):
         words = m.group().split()
@@ -91,13 +96,24 @@ def _proper_nouns(t: str):
         span = t[start:end].rstrip(".")
         if len(span) < 2:
             continue
-        sentence_start = start == 0 or re.search(r"[.!?:\"“]\s*$|\n\s*$", t[:start]) is not None
+        before = t[max(0, start - 4):start].rstrip(" \t")
+        sentence_start = not before or before[-1] in '.!?:"“\n\r'
+
         cue = _CUE_PERSON.search(t[max(0, start - 25):start])
-        vocative = re.match(r"\s*(?:[,:]|'s\b|’s\b)", t[start + len(span):start + len(span) + 3])
+        vocative = _VOCATIVE.match(t, start + len(span))
         if sentence_start and len(words) == 1 and not cue and not vocative:
             continue  # a single capitalised word opening a sentence is usually just a word
         entity = "PERSON" if cue else "NAME"
         yield PiiSpan(start, start + len(span), entity, 0.85 if cue else 0.5)
+
+
+_DIGIT = re.compile(r"\d")
+# (pattern, entity, score, needs a digit)
+_RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.9, True), (_SSN, "US_SSN", 0.8, True), (_ID, "ID", 0.8, True),
+                (_DOB, "DATE_OF_BIRTH", 1.0, True), (_ADDRESS_CI, "STREET_ADDRESS", 0.8, True),
+                (_NUMBERED_STREET, "STREET_ADDRESS", 0.75, True), (_UNIT, "STREET_ADDRESS", 0.7, True),
+                (_DATE, "DATE_TIME", 0.6, False), (_AGE, "AGE", 0.7, True), (_DOMAIN, "DOMAIN_NAME", 0.6, False),
+                (_ZIP, "ZIP_CODE", 0.3, True))
 
 
 def find_pii(text: str) -> list[PiiSpan]:
@@ -118,23 +134,26 @@ def find_pii(text: str) -> list[PiiSpan]:
         if _STAMP.match(digits.text, m.start()) or not _is_phone(m.group(), before):
             continue
         # without a cue word or phone punctuation, a digit group may as well be a house number
-        cued = _PHONE_WORD.search(before[-40:]) or re.search(r"[+()]|\d[-.]\d", m.group())
+        cued = _PHONE_WORD.search(before[-40:]) or _PHONE_PUNCT.search(m.group())
         add(digits, m.start(), m.end(), "PHONE_NUMBER", 0.9 if cued else 0.55)
     t = base.text
     for m in _CARD.finditer(t):
-        d = re.sub(r"\D", "", m.group())
+        d = _NON_DIGIT.sub("", m.group())
         if 13 <= len(d) <= 19 and _luhn(d):
             add(base, m.start(), m.end(), "CREDIT_CARD", 1.0)
     for m in _IBAN.finditer(t):
         if _iban_ok(m.group()):
             add(base, m.start(), m.end(), "IBAN_CODE", 1.0)
-    for pattern, entity, score in ((_IP, "IP_ADDRESS", 0.9), (_SSN, "US_SSN", 0.8), (_ID, "ID", 0.8),
-                                   (_DOB, "DATE_OF_BIRTH", 1.0), (_ADDRESS_CI, "STREET_ADDRESS", 0.8),
-                                   (_NUMBERED_STREET, "STREET_ADDRESS", 0.75), (_UNIT, "STREET_ADDRESS", 0.7),
-                                   (_DATE, "DATE_TIME", 0.6), (_AGE, "AGE", 0.7), (_DOMAIN, "DOMAIN_NAME", 0.6),
-                                   (_ZIP, "ZIP_CODE", 0.3)):
+    has_digit = _DIGIT.search(t) is not None
+    for pattern, entity, score, numeric in _RECOGNIZERS:
+        if numeric and not has_digit:
+            continue
         for m in pattern.finditer(t):
-            add(base, m.start(), m.end(), entity, score)
+            if pattern is _AGE:
+                g = 1 if m.group(1) else 2
+                add(base, m.start(g), m.end(g), entity, score)
+            else:
+                add(base, m.start(), m.end(), entity, score)
     for span in _proper_nouns(t):
         add(base, span.start, span.end, span.entity, span.score)
     # where two overlap, the more certain recognizer wins (a card number is not also a phone)

@@ -1,0 +1,60 @@
+"""`make bench`: every benchmark in one process run, written to BENCHMARKS.md."""
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from pathlib import Path
+
+from . import engine_speed, pii, policy_cases
+
+OUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
+
+
+def main() -> None:
+    sections = [
+        "# Benchmarks",
+        "",
+        f"Measured by `make bench` on {datetime.date.today().isoformat()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} cores, one process (one core) for every figure below. "
+        "Every figure comes from the same run, so the ratios compare like with like.",
+        "",
+        "## Personal data: onevoice vs presidio-analyzer (no NER model)",
+        "",
+        (pii.__doc__ or "").strip(),
+        "",
+    ]
+    result = pii.run()
+    sections += [pii.table(result), ""]
+    pc = policy_cases.evaluate(policy_cases.load())
+    sections += ["## Policy screening on policy-cases/drafts.dev.jsonl",
+                 "",
+                 "Item level: a clause counts as found when the report has a finding for it. Span recall: a "
+                 "labelled span counts as found when a finding of its clause overlaps it. These 200 drafts are "
+                 "the development set the detectors were written against, so these figures are an upper bound. "
+                 "Drafts written the same way but never seen will score lower.",
+                 "",
+                 "| clause | precision | recall | F1 | span recall |", "|---|---|---|---|---|"]
+    for c, m in pc["per_clause"].items():
+        sr = "-" if m["span_recall"] is None else f"{m['span_recall']:.2f}"
+        sections.append(f"| {c} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {sr} |")
+    sections += ["", f"False blocks on compliant drafts: {pc['compliant_blocked']} of {pc['compliant']} "
+                     f"({pc['false_block_rate']:.1%}).", ""]
+    speed = engine_speed.run()
+    sections += ["## Full rule set: throughput and latency", "", (engine_speed.__doc__ or "").strip(), "",
+                 "| drafts | drafts/s | p50 ms | p99 ms |", "|---|---|---|---|"]
+    for name, m in speed.items():
+        sections.append(f"| {name.replace('_', ' ')} (mean {m['mean_chars']:.0f} chars) | {m['drafts_per_s']:.0f} | "
+                        f"{m['p50_ms']:.2f} | {m['p99_ms']:.2f} |")
+    try:
+        from . import triage as triage_bench  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        sections += ["", "## Triage", "", triage_bench.table(triage_bench.run())]
+    OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
+    print("\n".join(sections))
+
+
+if __name__ == "__main__":
+    main()
