@@ -195,7 +195,7 @@ def poll(db: Database, channel: Channel, connector, settings=None, triage: Calla
     remote = list(connector.fetch_mentions(since))
     for ref in recent:
         remote.extend(connector.fetch_replies(PostRef(**ref)))
-    newest = max((r.id for r in remote if r.kind == "mention"), key=_id_order, default=since)
+    newest = max((r.cursor or r.id for r in remote if r.kind == "mention"), key=_id_order, default=since)
     items = [{"id": r.id, "text": r.text, "author": r.author, "author_followers": r.author_followers,
               "kind": r.kind, "in_reply_to": r.in_reply_to, "url": r.url, "created_at": r.created_at} for r in remote]
     return ingest(db, channel.id, items, "poll", settings, triage, now, cursor=newest)

@@ -53,6 +53,7 @@ class RemoteComment:
     in_reply_to: str | None = None
     author_followers: int | None = None
     url: str | None = None
+    cursor: str | None = None     # where to continue polling from (e.g. the notification's id)
 
 
 @dataclass(frozen=True)
