@@ -69,3 +69,25 @@ def sqlite_system(tmp_path):
     sys_ = make_system(f"sqlite:///{tmp_path / 'onevoice.db'}", tmp_path)
     yield sys_
     sys_.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def bluesky_pds():
+    """A real local Bluesky PDS (with its PLC directory), started once per test session."""
+    from tests.servers import bluesky
+
+    network = bluesky.start(full=False)
+    yield network
+    network.stop()
+
+
+@pytest.fixture(scope="session")
+def bluesky_full():
+    """The full local Bluesky network with the AppView (threads, counts, notifications)."""
+    if not postgres_available():
+        pytest.fail("the Bluesky AppView needs PostgreSQL on 127.0.0.1:5432")
+    from tests.servers import bluesky
+
+    network = bluesky.start(full=True)
+    yield network
+    network.stop()

@@ -2,9 +2,10 @@
 from .audit import AuditEvent, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .crisis import Comment, InboundCursor, Incident, IncidentEvent, Playbook
+from .notify import Notification
 from .publishing import Draft, MediaFile, OutboxEntry, Review
 from .governance import ApiToken, Channel, Member, PolicyPackVersion, RoleGrant, WebSession
 
 __all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundCursor", "Incident",
-           "IncidentEvent", "Playbook", "Draft", "Member", "MediaFile", "OutboxEntry",
+           "IncidentEvent", "Notification", "Playbook", "Draft", "Member", "MediaFile", "OutboxEntry",
            "PolicyPackVersion", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow"]
