@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from onevoice.crisis import intake
+from onevoice.publishing import outbox
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 
@@ -45,17 +46,19 @@ def write_flagged_draft_and_fix(page, live):
     shot(page, "draft-live-screening")
     page.get_by_role("button", name="Submit for review").click()
     page.wait_for_url(re.compile(r"/drafts/\d+"))
-    assert page.locator(".preview mark.sev-block").inner_text() == "555-0143"
+    assert page.locator("section[aria-labelledby=text-h] .preview mark.sev-block").inner_text() == "555-0143"
     page.get_by_label("Edit the text").fill("Questions about renewals? Write to info@ipala.org and our office will help.")
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/drafts/\d+"))
-    assert page.locator(".preview mark").count() == 0
+    assert page.locator("section[aria-labelledby=text-h] .preview mark").count() == 0
     assert "pass" in page.locator("h2 .decision").inner_text()
     return int(re.search(r"/drafts/(\d+)", page.url).group(1))
 
 
-def test_member_fixes_a_flagged_draft_and_committee_approves(live, new_page):
-    setup_org(live.system)
+def test_flagged_draft_fixed_approved_and_published_to_bluesky(live, new_page, bluesky_pds):
+    account = bluesky_pds.create_account("ipala")
+    setup_org(live.system, {"platform": "bluesky", "handle": account["handle"], "base_url": bluesky_pds.pds,
+                            "credentials": {"identifier": account["handle"], "password": account["password"]}})
     author = new_page()
     draft_id = write_flagged_draft_and_fix(author, live)
     reviewer = new_page()
@@ -66,6 +69,18 @@ def test_member_fixes_a_flagged_draft_and_committee_approves(live, new_page):
     reviewer.get_by_role("button", name="Approve").click()
     reviewer.wait_for_url(re.compile(r"flash="))
     assert "approved" in reviewer.locator("h1 .state").inner_text()
+    reviewer.get_by_role("button", name="Schedule").click()  # no time given: as soon as possible
+    reviewer.wait_for_url(re.compile(r"flash="))
+    assert "scheduled" in reviewer.locator("h1 .state").inner_text()
+    [outcome] = outbox.publish_due(live.system.db, live.system.connector_for)  # what the worker does
+    assert outcome.status == "sent", outcome.detail
+    reviewer.reload()
+    assert "published" in reviewer.locator("h1 .state").inner_text()
+    shot(reviewer, "draft-published")
+    records = account["client"].com.atproto.repo.list_records(
+        {"repo": account["did"], "collection": "app.bsky.feed.post"}).records
+    assert [r.value.text for r in records] == [
+        "Questions about renewals? Write to info@ipala.org and our office will help."]
 
 
 def test_incident_escalation_seen_by_the_chair(live, new_page):
