@@ -25,7 +25,7 @@ def posts_in_repo(account) -> list:
     return c.com.atproto.repo.list_records({"repo": account["did"], "collection": "app.bsky.feed.post"}).records
 
 
-def eventually(fn, timeout=30.0):
+def eventually(fn, timeout=60.0):
     deadline = time.monotonic() + timeout
     while True:
         try:

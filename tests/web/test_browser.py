@@ -90,7 +90,7 @@ def test_incident_escalation_seen_by_the_chair(live, new_page):
                                          "author_followers": 25000}], "import", live.system.settings)
     chair = new_page()
     sign_in(chair, live, "chair@example.org", PASSWORD)
-    chair.get_by_role("link", name="Incidents").click()
+    chair.get_by_role("link", name="Incidents", exact=True).click()
     card = chair.locator("#col-open ~ article").first
     assert "severity 3" in card.inner_text()
     shot(chair, "incidents-board")
