@@ -96,7 +96,7 @@ def test_incident_escalation_seen_by_the_chair(live, new_page):
     shot(chair, "incidents-board")
     card.get_by_role("link").click()
     assert "Crisis" in chair.locator("h2#check-h").inner_text()
-    chair.get_by_role("button", name="Acknowledge").click()
+    chair.get_by_role("button", name="Acknowledge", exact=True).click()
     chair.wait_for_url(re.compile(r"flash="))
     chair.locator("ol.checklist button").first.click()
     chair.wait_for_url(re.compile(r"flash="))
