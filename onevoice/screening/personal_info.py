@@ -17,13 +17,15 @@ from .text_patterns import clause_span, sentence_bounds, sentence_of
 
 # --- phone numbers -----------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?![\w/])")
+_PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/])")
 _NOT_PHONE_BEFORE = re.compile(
     r"(?:doi|isbn|issn|id|meeting|room|poster|posters|abstract|abstracts|member|ref|order|invoice|"
-    r"p-|nr\.?|no\.?|n°|#|zoom\.us/j/|version|v)\s*[:#]?\s*$", re.I)
+    r"p-|nr\.?|no\.?|n°|#|zoom\.us/j/|version|v|"
+    r"(?:licen[cs]e|card|cc|account|acct|passport|policy|zip|postal|postcode|serial|tracking|iban|ssn)"
+    r"(?:\s+(?:number|no\.?|#))?(?:\s+is)?)\s*[:#]?\s*$", re.I)
 _PHONE_CUE = re.compile(
     r"\b(?:call|calls|calling|text|texting|ring|phone|mobile|cell|cellphone|whatsapp|sms|tel|telephone|"
-    r"reach (?:him|her|them|me)|contact|número|numero|teléfono|telefono|móvil|handy|telefon|portable|"
+    r"reach (?:him|her|them|me)|contact|answer|answering|dial|número|numero|teléfono|telefono|móvil|handy|telefon|portable|"
     r"téléphone|cellulare|telemóvel)\b", re.I)
 _DATE_LIKE = re.compile(r"^\d{1,4}[./\-–]\d{1,2}[./\-–]\d{2,4}(?:\s*[–-]\s*\d{1,4}[./\-–]\d{1,2}[./\-–]\d{2,4})?$")
 _FICTIONAL = re.compile(r"555")
@@ -34,7 +36,7 @@ def _digits_only(s: str) -> str:
 
 
 def _is_phone(candidate: str, before: str) -> bool:
-    digits = _digits_only(candidate)
+    digits = _digits_only(re.split(r"\s?(?:x|ext\.?)\s?(?=\d+$)", candidate)[0])
     if not 7 <= len(digits) <= 15:
         return False
     if _DATE_LIKE.match(candidate.strip()) or _NOT_PHONE_BEFORE.search(before[-20:]):

@@ -43,6 +43,12 @@ _UNIT = re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|p\.?\s?o\.?
 _NUMBERED_STREET = re.compile(r"\b\d{1,5}\s+(?:[A-ZÀ-Þ][\w'’.\-]*\s+){1,3}\d{1,4}[A-Za-z]?\b|"
                               r"\b\d{1,5}\s+[A-ZÀ-Þ][\w'’\-]*(?:\s+[A-ZÀ-Þ][\w'’\-]*){0,2}\s+"
                               r"(?i:st|street|rd|road|ave|avenue|blvd|lane|ln|dr|drive|way|court|ct|place|pl|sq|square)\b\.?")
+# numbers whose kind the words before them say, even when no checksum confirms it
+_CARD_CUED = re.compile(r"\b(?:card|cc|visa|mastercard|amex)(?:\s+(?:number|no\.?|#))?(?:\s+is)?\s*[:#]?\s*"
+                        r"(\d[\d -]{10,22}\d)\b", re.I)
+_LICENSE_CUED = re.compile(r"\b(?:driver'?s?|driving)\s+licen[cs]e(?:\s+(?:number|no\.?|#))?(?:\s+is)?\s*[:#]?\s*"
+                           r"([A-Z0-9][A-Z0-9-]{4,14})\b", re.I)
+_ZIP_CUED = re.compile(r"\b(?:zip(?:\s*code)?|postal\s*code|postcode|plz|cp)\s*[:#]?\s*(\d{4,5}(?:-\d{3,4})?)\b", re.I)
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b\d{9}\b(?=.{0,30}\b(?:ssn|social security)\b)", re.I)
 _ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 # capitalised word sequences: people, organisations and places (no model: shape and context)
@@ -109,7 +115,7 @@ def _proper_nouns(t: str):
 
 _DIGIT = re.compile(r"\d")
 # (pattern, entity, score, needs a digit)
-_RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.9, True), (_SSN, "US_SSN", 0.8, True), (_ID, "ID", 0.8, True),
+_RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.95, True), (_SSN, "US_SSN", 0.8, True), (_ID, "ID", 0.8, True),
                 (_DOB, "DATE_OF_BIRTH", 1.0, True), (_ADDRESS_CI, "STREET_ADDRESS", 0.8, True),
                 (_NUMBERED_STREET, "STREET_ADDRESS", 0.75, True), (_UNIT, "STREET_ADDRESS", 0.7, True),
                 (_DATE, "DATE_TIME", 0.6, False), (_AGE, "AGE", 0.7, True), (_DOMAIN, "DOMAIN_NAME", 0.6, False),
@@ -154,6 +160,10 @@ def find_pii(text: str) -> list[PiiSpan]:
                 add(base, m.start(g), m.end(g), entity, score)
             else:
                 add(base, m.start(), m.end(), entity, score)
+    for pattern, entity in ((_CARD_CUED, "CREDIT_CARD"), (_LICENSE_CUED, "US_DRIVER_LICENSE"), (_ZIP_CUED, "ZIP_CODE")):
+        if has_digit:
+            for m in pattern.finditer(t):
+                add(base, m.start(1), m.end(1), entity, 0.85)
     for span in _proper_nouns(t):
         add(base, span.start, span.end, span.entity, span.score)
     # where two overlap, the more certain recognizer wins (a card number is not also a phone)
