@@ -188,17 +188,20 @@ _AT_DOT = re.compile(
     r"(?P<local>[\w.+-]+)\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*(?P<domain>[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[\w-]+)+)",
     re.IGNORECASE,
 )
+_AT_GATE = re.compile(r"[\[({]at[\])}]|\bdot\b", re.IGNORECASE)  # "[at]" or "… dot …": worth the full pattern
 _DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+)\s*", re.IGNORECASE)
 
 
 def _digits(base: View) -> View:
     text = base.text
-    if not (_SPELLED_RUN.search(text) or "at" in text.lower()):
+    spelled = _SPELLED_RUN.search(text)
+    at_dot = _AT_GATE.search(text)
+    if not (spelled or at_dot):
         return base
     b = _Builder()
     pos = 0
     events: list[tuple[int, int, list[tuple[str, int, int]]]] = []
-    for m in _SPELLED_RUN.finditer(text):
+    for m in (_SPELLED_RUN.finditer(text) if spelled else ()):
         tokens = list(re.finditer(rf"{_DIGIT_WORD}|\d+", m.group(), re.IGNORECASE))
         words = [t for t in tokens if not t.group().isdigit()]
         strong = [t for t in words if t.group().lower() not in WEAK_DIGIT_WORDS]
@@ -208,7 +211,7 @@ def _digits(base: View) -> View:
                   for t in tokens]
         end = m.start() + tokens[-1].end()
         events.append((m.start(), end, pieces))
-    for m in _AT_DOT.finditer(text):
+    for m in (_AT_DOT.finditer(text) if at_dot else ()):
         if not (re.search(r"\[at\]|\(at\)|\{at\}", m.group(), re.IGNORECASE) or _DOT.search(m.group("domain"))):
             continue  # "meet at 10.30" or "at ipala.org" prose
         local, domain = m.group("local"), m.group("domain")

@@ -71,7 +71,10 @@ name date time zip postcode website web site answer question info information pe
 country code id phone fax tel mobile e-mail email address details reference ref order invoice total amount
 c'mon you're we're they're it's don't can't won't let's that's there's he's she's isn't aren't wasn't i'll
 asap tm fyi faq pm am etc ok re sunday monday
+cool unfortunately fortunately however also actually anyway well sure great sorry desk user bot letter article
+update edit reply hint tip warning error status result summary total iban atm st rr ps vii viii
 """.split())
+_HONORIFIC = re.compile(r"(?:\b(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|madam|lord|lady)\.?\s+)$", re.I)
 
 
 _VOCATIVE = re.compile(r"\s*(?:[,:]|'s\b|’s\b)")
@@ -110,6 +113,10 @@ def _proper_nouns(t: str):
         if sentence_start and len(words) == 1 and not cue and not vocative:
             continue  # a single capitalised word opening a sentence is usually just a word
         entity = "PERSON" if cue else "NAME"
+        title = _HONORIFIC.search(t, max(0, start - 8), start)
+        if title:  # "Mrs. Diaz": the title belongs to the name
+            yield PiiSpan(title.start(), start + len(span), "PERSON", 0.85)
+            continue
         yield PiiSpan(start, start + len(span), entity, 0.85 if cue else 0.5)
 
 
