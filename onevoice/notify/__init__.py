@@ -1,21 +1,23 @@
-"""Notifications (3.: the chair hears of negative comments at once): e-mail over SMTP, chat
-webhooks (Slack-style and Microsoft Teams-style JSON) and Matrix rooms, delivered durably.
+"""Notifications (3. Crisis management: the committee chair hears of negative comments at once):
+e-mail over SMTP, chat webhooks (Slack-style or Microsoft Teams Adaptive Cards, optionally
+HMAC-signed) and Matrix rooms, delivered durably through the `notifications` table.
 
-`enqueue` writes a row in the caller's transaction, so an escalation and its messages commit
-together; `deliver_due` (a periodic job) sends them, each marked sent in its own transaction
-after the send, and retries failures with exponential backoff. An SMTP outage delays an
-escalation, it never loses it.
+    with db.transaction() as s:                       # the escalation's own transaction
+        subject, body = compose_escalation(incident_id=..., category=..., severity=..., channel=...,
+                                           link=..., excerpt=comment.text)
+        enqueue(s, "email", "chair@ipala.org", subject, body, related=("incident", incident.id))
+    deliver_due(db, settings)                         # a periodic job (onevoice.jobs)
 
-Configuration (environment):
-  ONEVOICE_SMTP_HOST, ONEVOICE_SMTP_PORT (25), ONEVOICE_SMTP_FROM, ONEVOICE_SMTP_USER,
-  ONEVOICE_SMTP_PASSWORD, ONEVOICE_SMTP_STARTTLS (0/1)
-  ONEVOICE_CHAT_WEBHOOKS   comma-separated URLs; a URL may start with "teams:" for Teams cards
-  ONEVOICE_WEBHOOK_SECRET  signs webhook bodies (X-Onevoice-Signature: sha256=<hmac>)
-  ONEVOICE_MATRIX_HOMESERVER, ONEVOICE_MATRIX_TOKEN, ONEVOICE_MATRIX_ROOM
+Module map: outbox (enqueue, deliver_due, retry_failed), email, webhook, matrix (one sender
+each), compose (what an escalation says, minimal personal data), config (the environment
+variables, documented there).
 """
 from __future__ import annotations
 
 from .compose import compose_escalation, mask_personal_data
-from .outbox import ChatTarget, chat_targets, deliver_due, enqueue
+from .config import NotifyConfig
+from .errors import PermanentError
+from .outbox import CHANNELS, ChatTarget, chat_targets, deliver_due, enqueue, retry_failed
 
-__all__ = ["ChatTarget", "chat_targets", "compose_escalation", "deliver_due", "enqueue", "mask_personal_data"]
+__all__ = ["CHANNELS", "ChatTarget", "NotifyConfig", "PermanentError", "chat_targets", "compose_escalation",
+           "deliver_due", "enqueue", "mask_personal_data", "retry_failed"]

@@ -1,26 +1,42 @@
+"""The durable notification outbox.
+
+`enqueue` adds a pending row in the caller's transaction: an escalation and its notifications
+commit together or not at all. `deliver_due` (a periodic job) sends what is due:
+
+1. claim: in a short transaction, one row at a time, `attempts += 1` and `due_at = now + lease`,
+   only if it is still pending and due -- two workers never send the same row at once, and a
+   worker that dies mid-send leaves a pending row that is tried again once the lease runs out;
+2. send, outside any transaction (no database lock is held while a server is slow);
+3. record: in a second short transaction, `sent` (with sent_at), or back to pending with
+   `last_error` and exponential backoff, or `failed` after `max_attempts` tries or a permanent
+   refusal. The error text is kept on the row either way.
+
+Nothing is lost if the process dies at any point: a row only leaves `pending` after the send
+has been answered. (Delivery is at least once; the channels dedupe repeats where they can: the
+e-mail Message-ID, the webhook's X-Onevoice-Notification header, the Matrix transaction id.)
+"""
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-import smtplib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from typing import Any, Callable
 
-import httpx
-from sqlalchemy import and_, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onevoice.store import Database
 from onevoice.store.models import Notification, utcnow
 
-MAX_ATTEMPTS = 10
-BACKOFF_BASE = 30.0
-BACKOFF_CAP = 3600.0
-TIMEOUT = 10.0
+from . import email, matrix, webhook
+from .config import NotifyConfig
+from .errors import PermanentError
+
+log = logging.getLogger(__name__)
+
 CHANNELS = ("email", "webhook", "matrix")
+SENDERS: dict[str, Callable[[Notification, NotifyConfig], None]] = {
+    "email": email.send, "webhook": webhook.send, "matrix": matrix.send}
 
 
 @dataclass(frozen=True)
@@ -30,114 +46,96 @@ class ChatTarget:
 
 
 def enqueue(session: Session, channel: str, target: str, subject: str, body: str,
-            related: tuple[str, object] | None = None, now: datetime | None = None) -> Notification:
+            related: tuple[str, Any] | None = None, now: datetime | None = None) -> Notification:
+    """Add a pending notification inside the caller's transaction (nothing is sent here).
+
+    Targets: an e-mail address; a webhook URL, optionally "slack:" or "teams:" first; a Matrix
+    room id or alias. `related` is ("incident", id) or similar, for the incident's timeline."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown notification channel {channel!r}")
-    n = Notification(channel=channel, target=target, subject=subject[:300], body=body, status="pending", attempts=0,
-                     due_at=now or utcnow(), related_type=related[0] if related else None,
+    if not target:
+        raise ValueError("a notification needs a target")
+    now = now or utcnow()
+    n = Notification(channel=channel, target=target, subject=subject[:300], body=body, status="pending",
+                     attempts=0, due_at=now, created_at=now,
+                     related_type=related[0] if related else None,
                      related_id=str(related[1]) if related else None)
     session.add(n)
+    session.flush()  # the id is known to the caller (and to the Matrix transaction id)
     return n
 
 
-def _env(settings, key: str, default: str = "") -> str:
-    smtp = getattr(settings, "smtp", None) or {}
-    if key.startswith("SMTP_") and key[5:].lower() in smtp:
-        return smtp[key[5:].lower()]
-    return os.environ.get(f"ONEVOICE_{key}", default)
-
-
-def chat_targets(settings=None) -> list[ChatTarget]:
-    targets = [ChatTarget("webhook", u.strip()) for u in _env(settings, "CHAT_WEBHOOKS").split(",") if u.strip()]
-    room = _env(settings, "MATRIX_ROOM")
-    if room:
-        targets.append(ChatTarget("matrix", room))
+def chat_targets(settings: Any = None) -> list[ChatTarget]:
+    """The chat destinations every escalation also goes to (ONEVOICE_CHAT_WEBHOOKS, ONEVOICE_MATRIX_ROOM)."""
+    config = NotifyConfig.resolve(settings)
+    targets = [ChatTarget("webhook", url) for url in config.chat_webhooks]
+    if config.matrix_room:
+        targets.append(ChatTarget("matrix", config.matrix_room))
     return targets
 
 
-def _send_email(n: Notification, settings) -> None:
-    host = _env(settings, "SMTP_HOST")
-    if not host:
-        raise RuntimeError("no SMTP server configured (ONEVOICE_SMTP_HOST)")
-    msg = EmailMessage()
-    msg["From"] = _env(settings, "SMTP_FROM", "onevoice@localhost")
-    msg["To"] = n.target
-    msg["Subject"] = n.subject
-    msg["Message-ID"] = f"<onevoice-notification-{n.id}@onevoice>"  # lets mail systems drop a repeat
-    msg.set_content(n.body)
-    with smtplib.SMTP(host, int(_env(settings, "SMTP_PORT", "25")), timeout=TIMEOUT) as smtp:
-        if _env(settings, "SMTP_STARTTLS") == "1":
-            smtp.starttls()
-        user = _env(settings, "SMTP_USER")
-        if user:
-            smtp.login(user, _env(settings, "SMTP_PASSWORD"))
-        smtp.send_message(msg)
+def _claim(db: Database, nid: int, now: datetime, config: NotifyConfig) -> Notification | None:
+    with db.transaction() as s:
+        claimed = s.execute(
+            update(Notification)
+            .where(Notification.id == nid, Notification.status == "pending", Notification.due_at <= now)
+            .values(attempts=Notification.attempts + 1, due_at=now + timedelta(seconds=config.lease))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        return s.get(Notification, nid) if claimed == 1 else None
 
 
-def webhook_payload(n: Notification, url: str) -> dict:
-    if url.startswith("teams:"):  # Office 365 connector MessageCard
-        return {"@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": n.subject,
-                "title": n.subject, "text": n.body.replace("\n", "<br>")}
-    return {"text": f"*{n.subject}*\n{n.body}"}  # Slack-style incoming webhook
+def deliver_due(db: Database, settings: Any = None, now: datetime | None = None, limit: int = 100) -> dict:
+    """Send up to `limit` due notifications; returns counts {"sent", "retried", "failed"}.
 
-
-def _send_webhook(n: Notification, settings) -> None:
-    url = n.target.removeprefix("teams:")
-    body = json.dumps(webhook_payload(n, n.target)).encode()
-    headers = {"Content-Type": "application/json", "X-Onevoice-Notification": str(n.id)}
-    secret = _env(settings, "WEBHOOK_SECRET")
-    if secret:
-        headers["X-Onevoice-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    r = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT)
-    if r.status_code >= 300:
-        raise RuntimeError(f"webhook answered {r.status_code}")
-
-
-def _send_matrix(n: Notification, settings) -> None:
-    server, token = _env(settings, "MATRIX_HOMESERVER").rstrip("/"), _env(settings, "MATRIX_TOKEN")
-    if not server or not token:
-        raise RuntimeError("no Matrix homeserver or token configured")
-    from urllib.parse import quote
-
-    # the transaction id is the notification's id: a resend after a crash is the same event
-    url = f"{server}/_matrix/client/v3/rooms/{quote(n.target)}/send/m.room.message/onevoice-{n.id}"
-    r = httpx.put(url, json={"msgtype": "m.text", "body": f"{n.subject}\n{n.body}"},
-                  headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT)
-    if r.status_code >= 300:
-        raise RuntimeError(f"Matrix answered {r.status_code}: {r.text[:200]}")
-
-
-SENDERS = {"email": _send_email, "webhook": _send_webhook, "matrix": _send_matrix}
-
-
-def deliver_due(db: Database, settings=None, now: datetime | None = None, limit: int = 100) -> dict:
+    `settings` is a NotifyConfig, or the application's Settings (or None): then the config is
+    read from the environment (see onevoice.notify.config)."""
+    config = NotifyConfig.resolve(settings)
     now = now or utcnow()
     with db.reader() as s:
-        due = list(s.scalars(select(Notification.id).where(and_(Notification.status == "pending",
-                                                                Notification.due_at <= now))
-                             .order_by(Notification.id).limit(limit)))
-    sent = failed = retried = 0
+        due = list(s.scalars(select(Notification.id)
+                             .where(Notification.status == "pending", Notification.due_at <= now)
+                             .order_by(Notification.due_at, Notification.id).limit(limit)))
+    counts = {"sent": 0, "retried": 0, "failed": 0}
     for nid in due:
-        with db.reader() as s:
-            n = s.get(Notification, nid)
+        n = _claim(db, nid, now, config)
+        if n is None:  # another worker has it, or it was cancelled
+            continue
+        permanent, error = False, None
         try:
-            SENDERS[n.channel](n, settings)
-            error = None
-        except Exception as exc:  # noqa: BLE001 — any failure of the far side is retried
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+            SENDERS[n.channel](n, config)
+        except PermanentError as exc:
+            permanent, error = True, str(exc)
+        except Exception as exc:  # noqa: BLE001 -- any failure of the far side is retried
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         with db.transaction() as s:
             row = s.get(Notification, nid)
-            if row.status != "pending":
+            if row is None or row.status != "pending":
                 continue
-            row.attempts += 1
             if error is None:
                 row.status, row.sent_at, row.last_error = "sent", now, None
-                sent += 1
-            elif row.attempts >= MAX_ATTEMPTS:
-                row.status, row.last_error = "failed", error
-                failed += 1
+                counts["sent"] += 1
+                continue
+            row.last_error = error[:1000]
+            if permanent or row.attempts >= config.max_attempts:
+                row.status = "failed"
+                counts["failed"] += 1
+                log.error("notification %s (%s to %s) failed after %s attempts: %s",
+                          nid, row.channel, row.target, row.attempts, error)
             else:
-                row.last_error = error
-                row.due_at = now + timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (row.attempts - 1)))
-                retried += 1
-    return {"sent": sent, "retried": retried, "failed": failed}
+                row.due_at = now + timedelta(seconds=config.backoff(row.attempts))
+                counts["retried"] += 1
+                log.warning("notification %s (%s) attempt %s failed, retrying at %s: %s",
+                            nid, row.channel, row.attempts, row.due_at.isoformat(), error)
+    return counts
+
+
+def retry_failed(session: Session, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Put failed notifications back in the queue (all of them, or those in `ids`), e.g. after
+    fixing the SMTP settings. Returns how many were requeued."""
+    q = (update(Notification).where(Notification.status == "failed")
+         .values(status="pending", attempts=0, due_at=now or utcnow())
+         .execution_options(synchronize_session=False))
+    if ids is not None:
+        q = q.where(Notification.id.in_(ids))
+    return session.execute(q).rowcount

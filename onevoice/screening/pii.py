@@ -28,11 +28,14 @@ _DOMAIN = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]{1,62}\.(?:com
                      r"es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|br|au|ca|jp|cn|in|ru|hu|cz|gr|ie|nz|za|mx|ar|us)"
                      r"(?:\.[a-z]{2})?\b(?:/\S*)?", re.I)
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_DATE = re.compile(
+_DATE = re.compile(  # every date or time with a digit in it
     rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?(?:\s+\d{{4}})?\b"
     rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
-    rf"|\b(?:19|20)\d{{2}}s?\b|\b\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.)"
-    rf"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tomorrow|tonight)\b", re.I)
+    rf"|\b(?:19|20)\d{{2}}s?\b|\b\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.)", re.I)
+_DAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tomorrow|tonight)\b", re.I)
+_DAY_HINT = ("day", "tomorrow", "tonight")
+_ID_HINTS = ("pass", "ssn", "social", "national", "id", "dni", "nie", "nif", "nhs", "mrn", "record", "insurance",
+             "ausweis", "fiscale", "cpf", "ending", "ends in", "termin", "endet")
 _AGE = re.compile(r"(?:\b(?:aged|turn|turned|age|i'm|i am)\s+)(\d{1,3})\b|\b(\d{1,3})(?=[- ](?:years?|yrs?|y/o|yo)\b|-year-old)",
                   re.I)
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}(?::\d{2})")
@@ -125,7 +128,7 @@ _DIGIT = re.compile(r"\d")
 _RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.95, True), (_SSN, "US_SSN", 0.8, True), (_ID, "ID", 0.8, True),
                 (_DOB, "DATE_OF_BIRTH", 1.0, True), (_ADDRESS_CI, "STREET_ADDRESS", 0.8, True),
                 (_NUMBERED_STREET, "STREET_ADDRESS", 0.75, True), (_UNIT, "STREET_ADDRESS", 0.7, True),
-                (_DATE, "DATE_TIME", 0.6, False), (_AGE, "AGE", 0.7, True), (_DOMAIN, "DOMAIN_NAME", 0.6, False),
+                (_DATE, "DATE_TIME", 0.6, True), (_AGE, "AGE", 0.7, True), (_DOMAIN, "DOMAIN_NAME", 0.6, False),
                 (_ZIP, "ZIP_CODE", 0.3, True))
 
 
@@ -158,15 +161,21 @@ def find_pii(text: str) -> list[PiiSpan]:
         if _iban_ok(m.group()):
             add(base, m.start(), m.end(), "IBAN_CODE", 1.0)
     has_digit = _DIGIT.search(t) is not None
+    lower = t.lower()
     for pattern, entity, score, numeric in _RECOGNIZERS:
         if numeric and not has_digit:
             continue
+        if pattern is _ID and not any(h in lower for h in _ID_HINTS):
+            continue  # a cheap look for its key words before the long pattern
         for m in pattern.finditer(t):
             if pattern is _AGE:
                 g = 1 if m.group(1) else 2
                 add(base, m.start(g), m.end(g), entity, score)
             else:
                 add(base, m.start(), m.end(), entity, score)
+    if any(h in lower for h in _DAY_HINT):
+        for m in _DAY.finditer(t):
+            add(base, m.start(), m.end(), "DATE_TIME", 0.6)
     for pattern, entity in ((_CARD_CUED, "CREDIT_CARD"), (_LICENSE_CUED, "US_DRIVER_LICENSE"), (_ZIP_CUED, "ZIP_CODE")):
         if has_digit:
             for m in pattern.finditer(t):

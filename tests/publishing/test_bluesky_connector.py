@@ -25,17 +25,19 @@ def posts_in_repo(account) -> list:
     return c.com.atproto.repo.list_records({"repo": account["did"], "collection": "app.bsky.feed.post"}).records
 
 
-def eventually(fn, timeout=60.0):
+def eventually(fn, what: str, timeout=60.0):
     deadline = time.monotonic() + timeout
+    last = None
     while True:
         try:
             result = fn()
             if result:
                 return result
-        except ConnectorError:
-            pass
+            last = result
+        except ConnectorError as exc:
+            last = exc
         if time.monotonic() > deadline:
-            raise AssertionError("the AppView did not index it in time")
+            raise AssertionError(f"the AppView did not index {what} in time (last answer: {last!r})")
         time.sleep(0.5)
 
 
@@ -84,10 +86,10 @@ def test_read_back_replies_mentions_counts_followers(bluesky_full):
         created_at=fc.get_current_time_iso(), subject=models.ComAtprotoRepoStrongRef.Main(uri=ref.id, cid=ref.cid)))
     fc.app.bsky.graph.follow.create(fan["did"], models.AppBskyGraphFollow.Record(
         created_at=fc.get_current_time_iso(), subject=org["did"]))
-    replies = eventually(lambda: c.fetch_replies(ref))
+    replies = eventually(lambda: c.fetch_replies(ref), "the reply")
     assert replies[0].text == "Thanks, very useful!" and replies[0].author == fan["handle"]
-    counts = eventually(lambda: (lambda k: k if k.likes == 1 and k.replies == 1 else None)(c.counts(ref)))
+    counts = eventually(lambda: (lambda k: k if k.likes == 1 and k.replies == 1 else None)(c.counts(ref)), "the counts")
     assert counts.likes == 1 and counts.replies == 1
-    assert eventually(lambda: c.followers() == 1)
-    mentions = eventually(lambda: c.fetch_mentions())
+    assert eventually(lambda: c.followers() == 1, "the follow")
+    mentions = eventually(lambda: c.fetch_mentions(), "the notification")
     assert any(m.text == "Thanks, very useful!" for m in mentions)
