@@ -62,6 +62,8 @@ def friendly(fn: Callable) -> Callable:
             fail(str(exc))
         except OperationalError as exc:
             fail(f"database error: {str(exc.orig).splitlines()[0]} (did you run `onevoice init`?)")
+        except OverflowError:
+            fail("that number is too large to be an id")
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "))
         except KeyboardInterrupt:

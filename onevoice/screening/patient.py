@@ -1,9 +1,14 @@
 """2.d Protect patient privacy: no patient details, images or care, even unidentifiable.
 
-A case story needs no name to break 2.d: "a 6-year-old I saw today", "the twins born at 26 weeks
-came off oxygen", "my patient's CT". What passes is general clinical education ("children with
-laryngomalacia often…"), explicitly fictional teaching cases and published studies. Replies that
-give one person treatment advice are patient care too.
+A case story needs no name to break 2.d: "a 6-year-old I saw today", "my patient this morning",
+"the little boy in bed 4". It takes two things: a reference to ONE person who is (or whose child
+is) a patient, and something that happened to that person (a time, a place of care, a care event
+or a clinical finding). "Anonymous", pseudonymised and with-permission cases still count.
+
+What passes: general clinical education ("children with laryngomalacia often…"; plural,
+conditional or modal statements), explicitly fictional teaching cases and published studies.
+Replies that give one person treatment advice are patient care too. The vocabulary lives in
+lexicons/patient_cues.txt so that it can grow without touching the logic.
 """
 from __future__ import annotations
 
@@ -11,138 +16,331 @@ import re
 
 from .model import Hit
 from .registry import detector
-from .text_patterns import clause_span, sentence_bounds
+from .text_patterns import alternation, clause_span, load_lexicon, sentence_bounds
 
-# an individual's age: "6-year-old", "2 yo", "11-month-old", "de 3 años", "5-jähriger", "3 semanas"
-_AGE = (r"(?:\b\d{1,2}[- ]?(?:year|yr|month|week|day)s?[- ]old\b|\b\d{1,2}\s?(?:yo|y/o|mo)\b"
-        r"|\b(?:de|di|com)\s+\d{1,2}\s+(?:años|año|meses|mes|semanas|días|anni|mesi|settimane|anos|meses|semanas|dias)\b"
-        r"|\b\d{1,2}[- ]?(?:jährige[rn]?|monatige[rn]?|wöchige[rn]?)\b|\bde\s+\d{1,2}\s+(?:ans|mois|semaines|jours)\b"
-        r"|\bborn at \d{2} weeks\b)")
-_SINGULAR_SUBJECT = (r"(?:\ba|\ban|\bone|\bthis|\bthat|\bour|\bmy|\bthe|\bun|\buna|\bune|\bum|\buma|\bein|\beine|\bder|\bdie"
-                     r"|\bel|\bla|\ble|\bil|\bo)\b")
-_CHILD_NOUN = (r"(?:kid|child|boy|girl|baby|infant|toddler|teen|teenager|newborn|neonate|patient|lad|twins|"
-               r"niño|niña|bebé|bebe|lactante|nourrisson|enfant|garçon|fille|kind|junge|mädchen|säugling|"
-               r"bambino|bambina|neonato|criança|menino|menina)")
-_INDIVIDUAL = re.compile(
-    rf"{_AGE}"
-    rf"|{_SINGULAR_SUBJECT}\s+(?:little\s+|young\s+|sweet\s+|brave\s+)?{_CHILD_NOUN}\b(?!\s+(?:with|who)\s+\w+\s+(?:often|usually|may|can|should))(?!\s+(?-i:[A-Z])[a-z])"
-    rf"|\b(?:my|our)\s+(?:little\s+|former\s+|youngest\s+)?patients?\b|\bpatients? of mine\b|\bthis little one\b"
-    rf"|\bfrequent flyer\b|\bairway warrior\b|\blittle\s+[A-Z][a-z]+\b"
-    rf"|\b(?:mi|mis|nuestro|nuestra)\s+paciente|\b(?:mon|ma|notre)\s+patient|\bmeine?[rn]?\s+patient"
-    rf"|\b(?:il mio|la mia)\s+paziente|\b(?:meu|minha)\s+paciente"
-    rf"|\bparent(?:s)? today\b|\bmum (?:still|said|told|insisted)|\bhis (?:mum|mom|dad|parents)\b|\bher (?:mum|mom|dad|parents)\b"
-    rf"|\b(?:that|this|the)\s+(?:kid|child|boy|girl|baby|twins)(?:'s)?\b(?!\s+(?-i:[A-Z]))",
-    re.I)
-# something happened to that individual: care, a finding, a time, a place of care
-_CARE = re.compile(
-    r"\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week)|last (?:night|week|month|spring|year)|"
-    r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|since (?:monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday|birth)|this week|on call|shift|clinic|ward|bed \d+|picu|nicu|icu|ER|A&E|OR\b|theatre|"
-    r"admitted|intubated|ventilated|ecmo|trached|tracheostomy|surgery|surgeries|operated|retrieved|removed|"
-    r"diagnosed|found|showed|scan|ct\b|x-ray|mri|bronch\w*|endoscop\w*|spirometry|decannulated|discharged|"
-    r"came off|oxygen|stable|recovered|swallowed|nearly lost|saved|fixing|fixed|treated|seen|saw|"
-    r"hoy|ayer|esta mañana|anoche|guardia|ingresad\w+|intubad\w+|operamos|atendimos|vimos|aujourd'hui|hier|"
-    r"ce matin|garde|intubé|opéré|"
-    r"heute|gestern|sprechstunde|station|normalstation|oggi|ieri|stamattina|esta manhã|hoje|ontem|"
-    r"precisou|necesitó|mostró|montré|zeigte)\b",
-    re.I)
-_CLINICAL = re.compile(
-    r"\b(?:stridor|croup|asthma|apnea|apnoea|bronchiolitis|pneumonia|anaphylaxis|anaphylaxie|stenosis|cleft|"
-    r"hemangioma|tonsils?|tonsillen|trach\w*|traqueostom\w+|speaking valve|oxygen|foreign body|button battery|"
-    r"peanut|bronchus|larynx|laryngeal|vocal cords?|cordas vocais|tosferina|pertussis|rsv|vrs|ecmo|intubat\w+|"
-    r"surgery|surgeries|cirugía|op\b|operation|laryngomalacia|spirometry|ct\b|scan|x-ray|cough|fever|seizure|"
-    r"atemaussetzer|estridor|paralisia|anillo vascular|tracheal|vaping|decannulat\w+|injur\w+|tear|"
-    r"o?esophag\w+|airway|lungs?|chest|throat|trachea|coin|magnet|battery|choking|choked|breathing|ventilat\w+|"
-    r"cpap|bipap|nebuli[sz]\w+|steroids?|antibiotics?|fracture|burns?|sedat\w+|ana?esthe\w+|biopsy|sepsis|"
-    r"meningitis|bronchoscop\w+|laryngoscop\w+|endoscop\w+|cyanos\w+|apnoeas?|desaturat\w+|saturation|"
-    r"reflux|allerg\w+|epiglott\w+|abscess|tumou?r|mass|infection|wheez\w+|"
-    r"estenosis|sténose|stenose|stenosi|estenose|asma|asthme|bronquiolitis|neumonía|pneumonie|lungenentzündung|"
-    r"polmonite|cirugía|cirurgia|opération|operation|intervento|operamos|operado|opéré|operiert|operato|"
-    r"intubad[oa]|intubé|intubiert|intubato|traqueotom\w+|trachéotom\w+|tracheotom\w+|tracheostom\w+|"
-    r"broncoscop\w+|bronchoskop\w+|fièvre|fiebre|fieber|febbre|febre|toux|tos|husten|tosse)\b",
-    re.I)
-_FICTION = re.compile(r"\b(?:fictional|fictitious|hypothetical|imaginary|made-up|invented|teaching case|"
-                      r"caso ficticio|cas fictif|fiktiv\w*|caso fittizio)\b", re.I)
-_GENERAL = re.compile(r"\b(?:most|many|some|all|every|any|children|kids|infants|babies|patients|parents|families|"
-                      r"teens|people)\b\s+(?:with|who|under|over|from|aged|born)\b"
-                      r"|\b(?:often|usually|typically|commonly|generally|may|can|should|tend to)\b", re.I)
-_MODAL = re.compile(r"\b(?:can|could|may|might|often|usually|typically|tend to|should|must|if)\b", re.I)
-_WHEN = re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|afternoon|evening|week)|last (?:night|week|month|"
-                   r"spring|summer|year)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|since|ago|"
-                   r"hoy|ayer|anoche|aujourd'hui|hier|heute|gestern|oggi|ieri|hoje|ontem)\b", re.I)
-_PUBLISHED = re.compile(r"\b(?:study|trial|paper|review|article|guideline|meta-analysis|published|journal|doi)\b", re.I)
+_LEX = load_lexicon("patient_cues.txt")
 
-# a person's own treatment, advised in a reply
-_ADVICE = re.compile(
-    r"\b(?:give|giving|take|taking|use|start|increase|stop|double)\s+(?:him|her|them|your (?:son|daughter|child|kid|baby)|it)?\s*"
-    r"[\w\s-]{0,30}?\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|ml|mL|puffs?|drops?|tablets?|units?)\b"
-    r"|\b(?:sounds|looks) like (?:laryngomalacia|croup|asthma|reflux|an? \w+ infection|\w+itis)\b",
+
+def _words(section: str) -> str:
+    return alternation(_LEX[section])
+
+
+_PERSON_WORD = _words("person")
+
+# An individual's age, the strongest sign of a case: "6-year-old", "2 yo", "11-month-old",
+# "de 3 años", "de 2 mois", "5-jähriger", "di 7 anni", "born at 26 weeks", "ex-28-weeker".
+_AGE = re.compile(
+    r"\b\d{1,2}(?:[.,]\d)?[\s-]?(?:year|yr|month|mo|week|wk|day)s?[\s-]?old\b(?!s)"
+    r"|\b\d{1,2}\s?(?:yo|y/o|y\.o\.|m/o|mo\.? old)(?!\w)"
+    r"|\b(?:de|con|di|com)\s+\d{1,2}\s+(?:años|año|meses|mes|semanas|días|ans|an|mois|semaines|jours|anni|anno|"
+    r"mesi|mese|settimane|giorni|anos|ano|mês|dias)\b"
+    r"|\b\d{1,2}[\s-]?(?:jährig|monatig|wöchig|tägig)\w*|\b\d{1,2}-jährige\w*"
+    r"|\bborn at \d{2}\s?(?:weeks|wks|w)\b|\bex[\s-]?\d{2}[\s-]?weeker\b|\b\d{2}[\s-]weeker\b",
     re.I)
-_IMAGE_PATIENT = re.compile(
-    r"\b(?:child|child's|children's|patient|patient's|infant|baby|toddler|boy|girl|kid|newborn|teen)\b"
-    r"|\b(?:endoscopic|x-ray|ct slice|mri|ultrasound|radiograph|scan|bronchoscop\w+|larynx|trachea|airway)\b",
+# "Children under 5 years old", "los niños de 5 años": an age group, not a person.
+_AGE_GROUP_BEFORE = re.compile(
+    r"(?:\b(?:under|over|from|below|above|than|to|and|between|up to|at least|aged|ages|children|kids|infants|babies|"
+    r"patients|menores|mayores|niños|niñas|bebés|enfants|moins|plus|unter|über|kinder|bambini|sotto|sopra|"
+    r"crianças|menos|mais|los|les|des|die|gli|i|os|as)\s*(?:de\s+)?)$", re.I)
+
+_PERSON = re.compile(
+    rf"(?<![\w-]){_words('determiner')}\s+(?:{_words('adjective')}\s+){{0,2}}{_PERSON_WORD}(?![\w-])(?!'s? (?:day|hospital|ward))",
     re.I)
-_IMAGE_GENERIC = re.compile(r"\b(?:illustration|diagram|drawing of anatomy|model|mannequin|manikin|simulat\w+|stock|"
-                            r"cartoon|infographic|chart|graph|logo|skyline|venue|faculty|poster|slide|"
-                            r"members|team|runners|congress)\b", re.I)
+# "Säugling mit…", "Toddler with croup in bay 3": a person noun opening a clause, as in a handover note
+_BARE_PERSON = re.compile(
+    rf"(?:^|[:;•\n]|[—–]\s|\.\s)\s*(?:{_words('adjective')}\s+)?{_PERSON_WORD}\s+(?:with|w/|con|avec|mit|com|who|que|qui|der|die)\b",
+    re.I)
+_POSSESSIVE = re.compile(rf"(?<![\w-]){_words('possessive_patient')}(?!\s+{_words('adjectival_patient')}\b)(?!\w)", re.I)
+_LOCATOR = re.compile(rf"(?<![\w-]){_words('locator')}\s*(?:#|no\.?\s*|n[º°]\s*)?\d{{1,3}}[a-z]?\b", re.I)
+_CASE = re.compile(rf"(?<![\w-]){_words('case_marker')}(?!\w)", re.I)
+_RELATIVE = re.compile(
+    rf"(?<![\w-]){_PERSON_WORD}\s+(?:that\s+|whom\s+)?(?:I|we|you)(?:'ve|\s+have|\s+had)?\s+(?:just\s+)?{_words('care_event')}\b",
+    re.I)
+_NAMED_CHILD = re.compile(
+    r"\b(?i:little|pequeñ[oa]|petite?|kleine[rn]?|piccol[oa]|pequen[oa]|brave|sweet)\s+[A-Z][a-zà-ÿ]{2,}\b"
+    r"(?!\s+(?:Rock|Italy|Venice|League|Women|Prince|Mermaid|Red|House|Book|Shop))"
+    r"|\b(?i:patient|paciente|patiente?|patientin|paziente)\s+[A-Z](?![\w.])")
+
+_POINTED = re.compile(
+    r"(?:this|that|ese|esa|este|esta|ce|cet|cette|dieser|diese|diesem|diesen|questo|questa|quel|quella|esse|essa)\s"
+    r"|(?:our|my|this|that)\s.*\b(?:warrior|fighter|trooper|superhero|little one|preemie)$", re.I)
+# "Sofia, 7, …", "Tom (4)": a first name with an age
+_NAME_AGE = re.compile(r"\b[A-Z][a-zà-ÿ]{2,},\s*\d{1,2}\s*,|\b[A-Z][a-zà-ÿ]{2,}\s+\(\d{1,2}\)")
+# "told the parents their son needs…": a patient seen through their family
+_THEIR_CHILD = re.compile(
+    r"\b(?:their|sus|leurs?|ses|loro)\s+(?:little\s+|baby\s+|newborn\s+)?"
+    r"(?:son|daughter|baby|hijo|hija|bebé|fils|fille|bébé|sohn|tochter|figlio|figlia|filho|filha)\b", re.I)
+# "our bravest airway warrior", "my little fighter": the way carers speak of one patient
+_HERO = re.compile(r"\b(?:our|my|this|that)\s+(?:[\w-]+\s+){0,2}(?:warrior|fighter|trooper|superhero)s?\b", re.I)
+_TIME = re.compile(rf"(?<![\w-]){_words('time')}(?![\w-])", re.I)
+_SETTING = re.compile(rf"(?<![\w-]){_words('setting')}(?![\w-])", re.I)
+# "ER", "OR", "A&E" are places of care only in capitals ("or" and "er" are ordinary words)
+_SETTING_CS = re.compile(r"(?<![\w&])(?:ER|ED|OR|A&E)(?![\w&])")
+_CARE = re.compile(rf"(?<![\w-]){_words('care_event')}(?![\w-])", re.I)
+_CLINICAL = re.compile(rf"(?<![\w-]){_words('clinical')}(?![\w-])", re.I)
+_PAST = re.compile(r"\b(?:was|were|had|got|went|came|did|fue|estaba|était|avait|war|hatte|era|aveva|foi|estava)\b", re.I)
+
+_FICTION = re.compile(
+    r"\b(?:fictional|fictitious|hypothetical|imaginary|made[- ]up|invented|not a real (?:patient|case|child)|"
+    r"simulated (?:patient|case)|teaching (?:case|scenario)s? \((?:fictional|hypothetical|invented)|ficticio|ficticia|"
+    r"hipot[ée]tic[oa]|fictif|fictive|hypoth[ée]tique|fiktive?[rnms]?|hypothetische?[rnms]?|fittizi[oa]|ipotetic[oa]|"
+    r"fict[íi]ci[oa])\b", re.I)
+_GENERIC_BEFORE = re.compile(
+    r"\b(?:if|when|whenever|once|unless|every|any|each|no|imagine|suppose|si|cuando|quand|lorsque|wenn|falls|jede[rsnm]?|"
+    r"se|quando|ogni|qualquer|cada|todo)\s+(?:\w+\s+){0,2}$", re.I)
+_MODAL = re.compile(
+    r"\b(?:can|could|may|might|should|must|will|would|often|usually|typically|commonly|generally|tends? to|likely|"
+    r"puede|pueden|suele|suelen|peut|peuvent|souvent|kann|können|oft|häufig|può|possono|spesso|pode|podem|"
+    r"geralmente|frequentemente)\b", re.I)
+_PUBLISHED = re.compile(
+    r"\b(?:study|studies|trial|cohort|paper|journal|doi|published|meta-analysis|systematic review|case series|"
+    r"estudio|étude|studie|studio|estudo|ensayo|essai)\b", re.I)
+_EDUCATION_EVENT = re.compile(
+    r"\b(?:webinar|session|talk|lecture|course|podcast|episode|workshop|quiz|module|seminar|masterclass|symposium|"
+    r"simulation|manikin|mannequin|guide|leaflet|video|infographic|tips?)\b", re.I)
+
+_FIX_CASE = ("Share the clinical lesson in general terms (\"children with X often…\"), without a case, a time "
+             "or a place, or use an explicitly fictional teaching case.")
+
+
+def _anchors(t: str, s0: int, e0: int) -> dict[str, bool]:
+    sentence = t[s0:e0]
+    return {
+        "time": bool(_TIME.search(sentence)),
+        "setting": bool(_SETTING.search(sentence) or _SETTING_CS.search(sentence)),
+        "care": bool(_CARE.search(sentence)),
+        "clinical": bool(_CLINICAL.search(sentence)),
+        "past": bool(_PAST.search(sentence)),
+    }
+
+
+def _individuals(t: str):
+    """(start, end, strength) for every reference to one person who may be a patient."""
+    for m in _AGE.finditer(t):
+        if not _AGE_GROUP_BEFORE.search(t[max(0, m.start() - 25):m.start()]):
+            yield m.start(), m.end(), "strong"
+    for pattern in (_POSSESSIVE, _LOCATOR, _CASE, _RELATIVE, _NAMED_CHILD, _HERO, _NAME_AGE):
+        for m in pattern.finditer(t):
+            yield m.start(), m.end(), "strong"
+    for m in _PERSON.finditer(t):
+        # "that kid", "this little one", "our airway warrior": the author points at someone they know
+        yield m.start(), m.end(), "strong" if _POINTED.match(m.group()) else "plain"
+    for m in _THEIR_CHILD.finditer(t):
+        yield m.start(), m.end(), "plain"
+    for m in _BARE_PERSON.finditer(t):
+        start = m.start() + len(m.group()) - len(m.group().lstrip(":;•\n—–. \t"))
+        yield start, m.end(), "plain"
+
+
+def find_cases(t: str) -> list[tuple[int, int, bool]]:
+    """Case stories in `t` (a normalized text): (start, end, sure) per sentence, in text order."""
+    if _FICTION.search(t):
+        return []
+    best: dict[int, tuple[int, int, bool]] = {}
+    anchors: dict[int, dict[str, bool]] = {}
+    for start, end, strength in _individuals(t):
+        s0, e0 = sentence_bounds(t, start)
+        if s0 not in anchors:
+            anchors[s0] = _anchors(t, s0, e0)
+        a = dict(anchors[s0])
+        if s0 > 0 and not (a["time"] or a["setting"]):
+            # "What a night in resus. Teen with anaphylaxis…": the scene is set one sentence before
+            p0, _ = sentence_bounds(t, max(0, s0 - 2))
+            scene = _anchors(t, p0, s0)
+            a["time"], a["setting"] = scene["time"], scene["setting"]
+        before = t[max(s0, start - 40):start]
+        generic = bool(_GENERIC_BEFORE.search(before)) or (
+            bool(_MODAL.search(t[s0:e0])) and not (a["time"] or a["setting"]))
+        published = bool(_PUBLISHED.search(t[s0:e0])) and not a["setting"]
+        lead = t[start:end].lower()
+        if strength == "strong":
+            if not (a["time"] or a["setting"] or a["care"] or a["clinical"]) or generic or published:
+                continue
+            sure = True
+        else:
+            if generic or published:
+                continue
+            if lead.startswith(("the ", "la ", "le ", "el ", "il ", "lo ", "der ", "die ", "den ", "dem ", "o ")):
+                # "the child with stridor…" is how textbooks speak: only a past event makes it a story
+                if not (a["care"] and (a["time"] or a["setting"] or a["past"])):
+                    continue
+            told = a["time"] or a["setting"]
+            if told and (a["care"] or a["clinical"]):
+                sure = not _EDUCATION_EVENT.search(t[s0:e0])
+            elif a["care"] and (a["clinical"] or a["past"]):
+                sure = False
+            else:
+                continue
+        prev = best.get(s0)
+        if prev is None or (sure and not prev[2]):
+            best[s0] = (start, end, sure)
+    out = []
+    for s0, (start, end, sure) in sorted(best.items()):
+        _, e0 = sentence_bounds(t, start)
+        a, b = _evidence(t, start, end, s0, e0)
+        out.append((a, b, sure))
+        # the story goes on in the next sentence: the parents' reaction, "her scan showed…"
+        n0, n1 = _next_sentence(t, e0)
+        if n0 is not None and n0 not in best and _CONTINUES.match(t[n0:n1]):
+            stop = n1
+            while stop > n0 and t[stop - 1] in " \t":
+                stop -= 1
+            out.append((n0, stop, sure))
+    return out
+
+
+_CONTINUES = re.compile(
+    r"(?:(?:the |his |her |their )?(?:parents?|mum|mom|dad|mother|father|family|grandma|grandmother)\b"
+    r"|(?:los |sus )?(?:padres|madre|padre|familia)\b|(?:les |ses )?(?:parents|mère|père|famille)\b"
+    r"|(?:die |seine |ihre )?(?:eltern|mutter|vater|familie)\b|(?:i |suoi )?(?:genitori|madre|padre|famiglia)\b"
+    r"|(?:os )?(?:pais|mãe|pai|família)\b|(?:he|she|his|her)\s+(?:\w+\s+){0,3}?(?:was|is|had|has|said|told|"
+    r"scan|x-ray|ct|sats|spirometry|airway|lungs?|breathing|mum|mom|dad|parents)\b)", re.I)
+
+
+def _next_sentence(t: str, e0: int) -> tuple[int | None, int]:
+    m = re.compile(r"[.!?…]*\s+").match(t, e0)
+    start = m.end() if m else e0
+    if start >= len(t):
+        return None, 0
+    return start, sentence_bounds(t, start)[1]
+
+
+def _evidence(t: str, start: int, end: int, s0: int, e0: int) -> tuple[int, int]:
+    """The case as the author wrote it: from the clause of the reference to the end of its details."""
+    a, _ = clause_span(t, start, end, limit=140)
+    stop = e0
+    while stop > end and t[stop - 1] in " .!?":
+        stop -= 1
+    return a, min(max(end, stop), a + 220)
+
+
+def _case_detector(want_sure: bool):
+    def factory(params: dict, org) -> callable:
+        def detect(text, draft):
+            view = text.base
+            # both the sure and the possible rule need the same analysis: do it once per draft
+            cases = text.__dict__.get("_patient_cases")
+            if cases is None:
+                cases = text.__dict__["_patient_cases"] = find_cases(view.text)
+            for a, b, sure in cases:
+                if sure != want_sure:
+                    continue
+                s, e = view.to_original(a, b)
+                yield Hit(s, e, "This discusses a specific patient or their care; 2.d protects patient privacy "
+                                "even when the patient is not named.", _FIX_CASE,
+                          confidence=1.0 if sure else 0.6)
+        return detect
+    return factory
 
 
 @detector("patient.case_details", clause="2.d")
 def case_details(params: dict, org) -> callable:
-    """Stories about a specific patient or their care, named or not."""
-    def detect(text, draft):
-        view = text.base
-        t = view.text
-        if _FICTION.search(t):
-            return
-        seen_sentences = set()
-        for m in _INDIVIDUAL.finditer(t):
-            s0, e0 = sentence_bounds(t, m.start())
-            if s0 in seen_sentences:
-                continue
-            sentence = t[s0:e0]
-            local = t[max(s0, m.start() - 80):m.end() + 120]
-            care = _CARE.search(local)
-            clinical = _CLINICAL.search(sentence)
-            # "my patient", "that kid", "this little one": already one real person
-            pointed = re.match(r"(?:that|this|my|our)\b|.*(?:patient|little one|warrior|frequent flyer)", m.group(), re.I)
-            if not clinical or not (care or pointed):
-                continue
-            if _GENERAL.search(m.group()) or (_PUBLISHED.search(sentence) and not care):
-                continue
-            # "a child can swallow…": a general statement, unless it is pinned to a time
-            if _MODAL.search(sentence) and not _WHEN.search(local) and not pointed:
-                continue
-            seen_sentences.add(s0)
-            start, end = _evidence(t, m.start(), m.end(), s0, e0)
-            s, e = view.to_original(start, end)
-            yield Hit(s, e, "This discusses a specific patient or their care; 2.d applies even without a name.",
-                      "Share the clinical lesson in general terms (\"children with X often…\"), without a case, "
-                      "a time or a place, or use an explicitly fictional teaching case.")
-    return detect
+    """Stories about a specific patient or their care, named or not (clear cases)."""
+    return _case_detector(True)(params, org)
 
 
-def _evidence(t: str, start: int, end: int, s0: int, e0: int) -> tuple[int, int]:
-    """The case as the author wrote it: the clause around the match, extended across the
-    clinical details that follow (up to the sentence end)."""
-    a, b = clause_span(t, start, end, limit=140)
-    stop = e0
-    while stop > b and t[stop - 1] in " .!?":
-        stop -= 1
-    return a, min(max(b, stop), a + 220)
+@detector("patient.possible_case", clause="2.d")
+def possible_case(params: dict, org) -> callable:
+    """Sentences that may tell a patient's story (for the committee to check)."""
+    return _case_detector(False)(params, org)
+
+
+# ---- individual treatment advice -------------------------------------------------------------
+
+_DOSE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|micrograms?|milligrams?|ml|cc|puffs?|drops?|gotas|gouttes|tropfen|gocce|"
+    r"tablets?|tabs?|pills?|units?|iu|l/min|lpm|l|litres?|liters?|sprays?|nebs?|sachets?|spoons?|teaspoons?|tsp|hub|hübe|bouffées|"
+    r"inhalaciones|inalazioni|comprimidos?|comprimés?|compresse)(?:/kg)?\b", re.I)
+_YOUR_CHILD = re.compile(
+    r"\b(?:your|tu|su|votre|ton|ta|dein\w*|ihr\w*|tuo|tua|seu|sua|vostro|vostra)\s+(?:little\s+|baby\s+)?"
+    r"(?:son|daughter|child|kid|baby|little one|boy|girl|toddler|teen|infant|hijo|hija|bebé|niño|niña|fils|fille|"
+    r"bébé|enfant|sohn|tochter|kind|baby|figlio|figlia|bambino|bambina|filho|filha|criança|bebê)\b", re.I)
+_DIRECTIVE = re.compile(
+    r"\b(?:give|giving|take|taking|try|use|start|increase|stop|double|halve|switch|put (?:him|her) on|you should|"
+    r"you need to|you must|I'?d|I would|just|dale|dele|dales|donnez|donne|geben sie|gib|dategli|date|dê|"
+    r"administre|aumenta|augmentez|erhöhen)\b", re.I)
+_DIAGNOSIS = re.compile(
+    r"\b(?:sounds|looks|seems)\s+(?:to me\s+)?like\s+(?:(?:an?|the)\s+)?(?:\w+\s+){0,2}?"
+    r"(?:croup|asthma|reflux|laryngomalacia|tracheomalacia|bronchiolitis|pneumonia|allergy|infection|\w+itis|\w+malacia)\b"
+    r"|\b(?:suena a|parece (?:un[ao]? )?|on dirait (?:un[e]? )?|klingt nach|sembra (?:un[ao]? )?|parece (?:ser )?)"
+    r"(?:crup|asma|laringomalacia|bronquiolitis|laryngite|asthme|pseudokrupp|asthma|laringite|bronchiolite)\b",
+    re.I)
+_DECLINE = re.compile(r"\b(?:can'?t|cannot|can not|unable to|don'?t|do not|won'?t)\s+(?:give|offer|provide)\s+"
+                      r"(?:individual|personal|specific)?\s*(?:medical )?advice\b", re.I)
 
 
 @detector("patient.treatment_advice", clause="2.d")
 def treatment_advice(params: dict, org) -> callable:
-    """Individual treatment advice (replies): doses or diagnoses for one person."""
+    """Individual treatment advice: a dose or a diagnosis for one person (clear cases)."""
     def detect(text, draft):
-        view = text.base
-        for m in _ADVICE.finditer(view.text):
-            s0, e0 = sentence_bounds(view.text, m.start())
-            s, e = view.to_original(s0, e0)
-            yield Hit(s, e, "Advising one person on their (or their child's) treatment is patient care on social media.",
-                      "Say you can't give individual medical advice here and point to their own doctor or emergency services.")
+        yield from _advice(text, draft, want_sure=True)
     return detect
+
+
+@detector("patient.possible_advice", clause="2.d")
+def possible_advice(params: dict, org) -> callable:
+    """Replies that may advise one person on treatment (for the committee to check)."""
+    def detect(text, draft):
+        yield from _advice(text, draft, want_sure=False)
+    return detect
+
+
+def _advice(text, draft, want_sure: bool):
+    view = text.base
+    t = view.text
+    if _DECLINE.search(t) and not _DOSE.search(t):
+        return
+    addressed = draft.kind == "reply" or t.lstrip().startswith("@")
+    seen = set()
+    for pattern in (_DOSE, _DIAGNOSIS):
+        for m in pattern.finditer(t):
+            s0, e0 = sentence_bounds(t, m.start())
+            if s0 in seen:
+                continue
+            sentence = t[s0:e0]
+            targeted = bool(_YOUR_CHILD.search(sentence) or re.search(r"\b(?:him|her|le|la|lui|ihm|ihr|gli|lhe)\b", sentence, re.I))
+            directive = bool(_DIRECTIVE.search(sentence))
+            if pattern is _DOSE:
+                sure = (targeted and directive) or (addressed and directive)
+                maybe = addressed or targeted
+            else:
+                sure = addressed and (targeted or "to me" in sentence.lower())
+                maybe = addressed or targeted
+            if not maybe or sure != want_sure:
+                continue
+            seen.add(s0)
+            s, e = view.to_original(s0, e0)
+            yield Hit(s, e, "Advising one person on their (or their child's) treatment is patient care on social "
+                            "media, which 2.d rules out.",
+                      "Say you can't give individual medical advice here and point them to their own doctor or "
+                      "emergency services.", confidence=1.0 if sure else 0.6)
+
+
+# ---- patient images ---------------------------------------------------------------------------
+
+_IMAGE_PERSON = re.compile(
+    r"\b(?:child|child's|children's|patient|patient's|infant|infant's|baby|baby's|toddler|toddler's|boy|girl|kid|"
+    r"newborn|neonate|teen|teenager|preemie|niño|niña|bebé|enfant|bébé|kind|säugling|bambino|criança)\b", re.I)
+_IMAGE_MEDICAL = re.compile(
+    r"\b(?:trach\w*|stoma|tube|ventilat\w+|oxygen|cannula|nasal prongs|hospital|ward|bed|cot|incubator|icu|picu|nicu|"
+    r"monitor|drip|iv line|scar|surgery|surgical|post-?op\w*|operat\w+|bandage|dressing|cast|sling|mask|nebuli\w+|"
+    r"speaking valve|wristband|gown|clinic|stitches|sutures|wound|rash|swelling|x-ray|scan)\b", re.I)
+_IMAGE_SCAN = re.compile(
+    r"\b(?:x-?rays?|radiographs?|ct(?: scan| slice| image)?|mri|ultrasound|sonograph\w*|fluoroscop\w+|angiogra\w+|"
+    r"(?:endoscopic|bronchoscopic|laryngoscopic|microlaryngoscop\w+|intraoperative|operative|clinical|surgical|"
+    r"scope|airway)\s+(?:image|images|view|views|photo|photos|picture|pictures|still|stills|video|footage|clip|shot))\b",
+    re.I)
+_IMAGE_ID = re.compile(
+    r"\b(?:patient|hospital|record|mrn|nhs|medical record)\s+(?:name|id|number|no\.?|label|sticker|details)\b"
+    r"|\b(?:name|id|number|ward number|bed number|date of birth|dob|label|wristband)\s+(?:\w+\s+)?(?:visible|shown|legible|readable|blurred)\b"
+    r"|\b(?:visible|legible|readable)\s+(?:patient|hospital|name|id|wristband)\b"
+    r"|\bchild's (?:first |full )?name\b|\bward number\b", re.I)
+_IMAGE_NOT_PATIENT = re.compile(
+    r"\b(?:illustration|illustrated|diagram|schematic|drawing of (?:the )?anatomy|anatomical (?:model|drawing)|"
+    r"model|mannequin|manikin|simulat\w+|phantom|stock|cartoon|animat\w+|infographic|chart|graph|logo|skyline|"
+    r"venue|faculty|delegates|members|team|runners|congress|conference|audience|speaker|poster|slide|volunteers|"
+    r"instrument|device|equipment|bronchoscope|endoscope|laryngoscope|clipart|icon|emoji|3d render|artwork)\b",
+    re.I)
 
 
 @detector("patient.images", clause="2.d")
@@ -150,12 +348,32 @@ def patient_images(params: dict, org) -> callable:
     """Images or videos of patients, their scans or their bodies (from the attachment's description)."""
     def detect(text, draft):
         for a in draft.attachments:
-            if a.type not in ("image", "video", "gif"):
+            if a.type not in ("image", "video", "gif", "document", "audio"):
                 continue
             alt = a.alt or ""
-            if _IMAGE_PATIENT.search(alt) and not _IMAGE_GENERIC.search(alt):
-                yield Hit(0, 0, "The attachment shows a patient or a patient's images.",
-                          "Remove the image or video; even with a blurred name or a parent's permission, "
-                          "patient images stay off social media.",
-                          evidence=f"{a.type}: {alt[:120]}")
+            shows_id = _IMAGE_ID.search(alt)
+            scan = _IMAGE_SCAN.search(alt)
+            person = _IMAGE_PERSON.search(alt) and _IMAGE_MEDICAL.search(alt)
+            if not (shows_id or scan or person):
+                continue
+            if _IMAGE_NOT_PATIENT.search(alt) and not shows_id:
+                continue
+            yield Hit(0, 0, "The attachment shows a patient or a patient's images (scans, scopes, their body); "
+                            "2.d keeps patient images off social media, even anonymised or with permission.",
+                      "Remove the image or video, or replace it with an illustration or an explicitly "
+                      "simulated image.", evidence=f"{a.type}: {alt[:160]}")
+            caption = _caption(text.base.text)
+            if caption:
+                s, e = text.base.to_original(*caption)
+                yield Hit(s, e, "This caption presents a patient's image or case.",
+                          "Remove the patient image and its caption, or describe the lesson without the case.")
+            return
     return detect
+
+
+def _caption(t: str) -> tuple[int, int] | None:
+    """The sentence of the text that presents the image: the first with a clinical word or a time."""
+    for m in _CLINICAL.finditer(t):
+        s0, e0 = sentence_bounds(t, m.start())
+        return clause_span(t, m.start(), m.end(), limit=120)
+    return None

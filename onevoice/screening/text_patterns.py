@@ -49,3 +49,27 @@ def clause_span(t: str, pos: int, end: int, limit: int = 90) -> tuple[int, int]:
     while stop > end and t[stop - 1] in " \t":
         stop -= 1
     return start, stop
+
+
+_LEXICON_DIR = __import__("pathlib").Path(__file__).resolve().parent / "lexicons"
+
+
+def load_lexicon(name: str) -> dict[str, list[str]]:
+    """Sections of a lexicon file under screening/lexicons/: `[section]` headers, one entry a line,
+    `#` comments. Entries are regex fragments; a space stands for any run of whitespace."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for raw in (_LEXICON_DIR / name).read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1].strip(), [])
+        elif current is not None:
+            current.append(line.replace(" ", r"\s+"))
+    return sections
+
+
+def alternation(entries: list[str] | tuple[str, ...]) -> str:
+    """A non-capturing alternation of regex fragments, longest first (so phrases win over words)."""
+    return "(?:" + "|".join(sorted(set(entries), key=len, reverse=True)) + ")"

@@ -14,7 +14,7 @@ router = APIRouter(tags=["audit"])
 
 
 @router.get("/audit", summary="Audit events, newest first")
-def list_events(limit: int = Query(50, ge=1, le=500), before: int | None = Query(None, ge=1),
+def list_events(limit: int = Query(50, ge=1, le=500), before: int | None = Query(None, ge=1, le=2**31 - 1),
                 who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
     require(who.actor, Action.AUDIT_VIEW)
     with system.db.reader() as s:

@@ -14,7 +14,7 @@ from onevoice.store.models import Comment
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system
-from .schemas import Strict
+from .schemas import Id, Strict
 
 router = APIRouter(tags=["crisis management"])
 MAX_BATCH = 1000
@@ -37,7 +37,7 @@ def _items(payload) -> list:
 
 
 @router.post("/channels/{channel_id}/inbound", summary="Signed webhook: push comments and mentions of a channel")
-async def inbound(channel_id: int, request: Request, system: System = Depends(get_system)) -> dict:
+async def inbound(channel_id: Id, request: Request, system: System = Depends(get_system)) -> dict:
     body = await request.body()
     with system.db.reader() as s:
         channel = get_channel(s, channel_id)
@@ -51,14 +51,14 @@ async def inbound(channel_id: int, request: Request, system: System = Depends(ge
 
 
 @router.post("/channels/{channel_id}/comments", summary="Import comments (JSON list) as a committee member")
-def import_comments(channel_id: int, payload: list[dict] | dict, who: Caller = Depends(caller),
+def import_comments(channel_id: Id, payload: list[dict] | dict, who: Caller = Depends(caller),
                     system: System = Depends(get_system)) -> dict:
     require(who.actor, Action.COMMENT_IMPORT)
     return intake.ingest(system.db, channel_id, _items(payload), "import", system.settings).as_dict()
 
 
 @router.get("/comments", summary="The inbox of triaged comments, newest first")
-def inbox(escalated: bool | None = None, channel_id: int | None = None, limit: int = Query(100, ge=1, le=500),
+def inbox(escalated: bool | None = None, channel_id: Id | None = None, limit: int = Query(100, ge=1, le=500),
           who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
     require(who.actor, Action.COMMENT_VIEW)
     with system.db.reader() as s:
@@ -78,7 +78,7 @@ def list_incidents(state: str | None = Query(None, max_length=20), who: Caller =
 
 
 @router.get("/incidents/{incident_id}")
-def show_incident(incident_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def show_incident(incident_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     require(who.actor, Action.INCIDENT_MANAGE)
     with system.db.reader() as s:
         view = incidents.incident_view(incidents.get_incident(s, incident_id))
@@ -100,12 +100,12 @@ class CrisisModeIn(Strict):
 
 class ResponseIn(Strict):
     text: str = Field(..., max_length=5000)
-    comment_id: int | None = None
+    comment_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 class FastTrackIn(Strict):
     response: str = Field(..., max_length=100)
-    comment_id: int | None = None
+    comment_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 def _act(system: System, fn, *args) -> dict:
@@ -114,39 +114,39 @@ def _act(system: System, fn, *args) -> dict:
 
 
 @router.post("/incidents/{incident_id}/acknowledge")
-def acknowledge(incident_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def acknowledge(incident_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.acknowledge, who.actor, incident_id)
 
 
 @router.post("/incidents/{incident_id}/respond")
-def respond(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def respond(incident_id: Id, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.respond, who.actor, incident_id, body.text)
 
 
 @router.post("/incidents/{incident_id}/resolve")
-def resolve(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def resolve(incident_id: Id, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.resolve, who.actor, incident_id, body.text)
 
 
 @router.post("/incidents/{incident_id}/notes")
-def add_note(incident_id: int, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def add_note(incident_id: Id, body: NoteIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.note, who.actor, incident_id, body.text)
 
 
 @router.post("/incidents/{incident_id}/checklist/{step}")
-def check(incident_id: int, step: int, body: StepIn, who: Caller = Depends(caller),
+def check(incident_id: Id, step: Id, body: StepIn, who: Caller = Depends(caller),
           system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.check_step, who.actor, incident_id, step, body.done)
 
 
 @router.post("/incidents/{incident_id}/crisis-mode")
-def crisis_mode(incident_id: int, body: CrisisModeIn, who: Caller = Depends(caller),
+def crisis_mode(incident_id: Id, body: CrisisModeIn, who: Caller = Depends(caller),
                 system: System = Depends(get_system)) -> dict:
     return _act(system, incidents.set_crisis_mode, who.actor, incident_id, body.on)
 
 
 @router.post("/incidents/{incident_id}/responses", status_code=201, summary="Draft a response (normal approval)")
-def draft_response(incident_id: int, body: ResponseIn, who: Caller = Depends(caller),
+def draft_response(incident_id: Id, body: ResponseIn, who: Caller = Depends(caller),
                    system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return {"draft_id": incidents.draft_response(s, who.actor, incident_id, body.text, system.screening,
@@ -154,7 +154,7 @@ def draft_response(incident_id: int, body: ResponseIn, who: Caller = Depends(cal
 
 
 @router.post("/incidents/{incident_id}/fast-track", status_code=201, summary="Chair: send a pre-approved response")
-def fast_track(incident_id: int, body: FastTrackIn, who: Caller = Depends(caller),
+def fast_track(incident_id: Id, body: FastTrackIn, who: Caller = Depends(caller),
                system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return {"draft_id": incidents.fast_track(s, who.actor, incident_id, body.response, system.screening,

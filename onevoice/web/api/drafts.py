@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
@@ -11,7 +12,7 @@ from onevoice.store.models import Channel
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system
-from .schemas import MAX_TEXT, AttachmentIn, Strict
+from .schemas import MAX_ID, MAX_TEXT, AttachmentIn, Id, Strict
 
 router = APIRouter(tags=["drafts and review"])
 
@@ -23,7 +24,7 @@ class ReplyTo(Strict):
 
 
 class DraftIn(Strict):
-    channel: int | str
+    channel: Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=300)]
     text: str = Field(..., max_length=MAX_TEXT)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
     reply_to: ReplyTo | None = None
@@ -69,13 +70,13 @@ def list_(state: str | None = Query(None, max_length=30), mine: bool = False, wh
 
 
 @router.get("/drafts/{draft_id}")
-def show(draft_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def show(draft_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.reader() as s:
         return workflow.draft_view(workflow.view_draft(s, who.actor, draft_id))
 
 
 @router.patch("/drafts/{draft_id}")
-def edit(draft_id: int, body: EditIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def edit(draft_id: Id, body: EditIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         d = workflow.edit(s, who.actor, draft_id, system.screening, text=body.text,
                           attachments=[a.model_dump() for a in body.attachments] if body.attachments is not None else None)
@@ -83,25 +84,25 @@ def edit(draft_id: int, body: EditIn, who: Caller = Depends(caller), system: Sys
 
 
 @router.post("/drafts/{draft_id}/submit")
-def submit(draft_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def submit(draft_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return workflow.draft_view(workflow.submit(s, who.actor, draft_id, system.screening))
 
 
 @router.post("/drafts/{draft_id}/reviews", status_code=201)
-def review(draft_id: int, body: ReviewIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def review(draft_id: Id, body: ReviewIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return workflow.draft_view(workflow.review(s, who.actor, draft_id, body.verdict, body.comment))
 
 
 @router.post("/drafts/{draft_id}/override")
-def override(draft_id: int, body: OverrideIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def override(draft_id: Id, body: OverrideIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return workflow.draft_view(workflow.override_block(s, who.actor, draft_id, body.reason))
 
 
 @router.post("/drafts/{draft_id}/schedule")
-def schedule(draft_id: int, body: ScheduleIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def schedule(draft_id: Id, body: ScheduleIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         d = workflow.get_draft(s, draft_id)
         when = workflow.parse_when(body.at, body.timezone or s.get(Channel, d.channel_id).timezone)
@@ -109,7 +110,7 @@ def schedule(draft_id: int, body: ScheduleIn, who: Caller = Depends(caller), sys
 
 
 @router.post("/drafts/{draft_id}/retract")
-def retract(draft_id: int, body: RetractIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def retract(draft_id: Id, body: RetractIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         return workflow.draft_view(workflow.retract(s, who.actor, draft_id, body.reason))
 

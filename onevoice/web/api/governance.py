@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from onevoice.errors import TooManyAttempts
 from onevoice.governance import auth, channels, members
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system
-from .schemas import ChannelIn, LoginIn, MemberIn, RoleIn, TokenIn
+from .schemas import ChannelIn, Id, LoginIn, MemberIn, RoleIn, TokenIn
 
 router = APIRouter(tags=["members and channels"])
 
@@ -33,7 +33,7 @@ def create_token(body: TokenIn, who: Caller = Depends(caller), system: System = 
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204, summary="Revoke one of your API tokens")
-def revoke_token(token_id: int, who: Caller = Depends(caller), system: System = Depends(get_system)) -> None:
+def revoke_token(token_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> None:
     with system.db.transaction() as s:
         auth.revoke_token(s, who.actor, token_id)
 
@@ -59,14 +59,14 @@ def add_member(body: MemberIn, who: Caller = Depends(caller), system: System = D
 
 
 @router.post("/members/{member_id}/roles", status_code=201)
-def grant_role(member_id: int, body: RoleIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def grant_role(member_id: Id, body: RoleIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         channel = channels.get_channel(s, body.channel) if body.channel is not None else None
         return members.member_state(members.grant_role(s, who.actor, member_id, body.role, channel))
 
 
 @router.delete("/members/{member_id}/roles/{role}")
-def revoke_role(member_id: int, role: str, channel: int | None = None, who: Caller = Depends(caller),
+def revoke_role(member_id: Id, role: str, channel: int | None = Query(None, ge=1, le=2**31 - 1), who: Caller = Depends(caller),
                 system: System = Depends(get_system)) -> dict:
     with system.db.transaction() as s:
         ch = channels.get_channel(s, channel) if channel is not None else None

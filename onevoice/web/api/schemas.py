@@ -1,11 +1,15 @@
 """Request bodies of the API (responses are plain dicts of the services' state)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_TEXT = 20_000  # far above any platform's limit; longer bodies are not drafts
+MAX_ID = 2**31 - 1  # every id fits a 32-bit integer; larger ones cannot exist, so they are a 422
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -44,7 +48,7 @@ class MemberIn(Strict):
 
 class RoleIn(Strict):
     role: str = Field(..., max_length=40)
-    channel: int | str | None = None
+    channel: Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=300)] | None = None
 
 
 class ChannelIn(Strict):
