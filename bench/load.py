@@ -1,0 +1,138 @@
+"""Load test on loopback: screening requests and comment intake against a real server process.
+
+Two set-ups, each started fresh by this script and stopped after:
+- SQLite, one server process (the default `make run`);
+- PostgreSQL (127.0.0.1:5432, a throwaway database), two server processes (`--workers 2`).
+A bounded number of requests is sent by an asyncio client with a fixed concurrency; the figures
+are requests/s (wall clock) and the p99 latency. Intake sends batches of 50 comments per request
+(the way the import and webhook endpoints are used), so comments/s = 50 x requests/s.
+Run alone: python -m bench.load
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+REQUESTS = 3000
+INTAKE_REQUESTS = 200
+BATCH = 50
+CONCURRENCY = 32
+TEXTS = [json.loads(line)["text"] for line in
+         (Path(__file__).resolve().parents[2] / "shared" / "data" / "policy-cases" / "drafts.dev.jsonl").read_text().splitlines()]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    bin_ = str(Path(sys.executable).with_name("onevoice"))
+    subprocess.run([bin_, "init", "--admin-email", "admin@bench.example"], env=env, check=True, capture_output=True)
+    subprocess.run([bin_, "member", "add", "bench@bench.example", "--name", "Bench", "--role", "committee",
+                    "--password-stdin"], env=env, input=b"bench password 1\n", check=True, capture_output=True)
+    subprocess.run([bin_, "channel", "add", "mastodon", "bench", "--base-url", "http://127.0.0.1:9"], env=env, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([bin_, "serve", "--port", str(port), "--workers", str(workers)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+async def _hammer(url: str, token: str, n: int, make_request) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    sem = asyncio.Semaphore(CONCURRENCY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30,
+                                 limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+        async def one(i: int) -> None:
+            nonlocal errors
+            async with sem:
+                method, path, body = make_request(i)
+                t0 = time.perf_counter()
+                r = await client.request(method, path, json=body)
+                latencies.append(time.perf_counter() - t0)
+                errors += r.status_code >= 400
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {"requests": n, "per_s": n / elapsed, "p99_ms": latencies[int(n * 0.99) - 1] * 1000, "errors": errors}
+
+
+def run_setup(name: str, env: dict, workers: int) -> dict:
+    proc, url = _start(env, workers)
+    try:
+        token = httpx.post(url + "/api/v1/tokens", json={"email": "bench@bench.example", "password": "bench password 1"}).json()["token"]
+        screen = asyncio.run(_hammer(url, token, REQUESTS, lambda i: (
+            "POST", "/api/v1/screen", {"text": TEXTS[i % len(TEXTS)], "kind": "official"})))
+        run_id = uuid.uuid4().hex[:6]
+        intake = asyncio.run(_hammer(url, token, INTAKE_REQUESTS, lambda i: (
+            "POST", "/api/v1/channels/1/comments",
+            [{"id": f"{run_id}-{i}-{k}", "text": TEXTS[(i * BATCH + k) % len(TEXTS)][:280], "author_followers": 10}
+             for k in range(BATCH)])))
+        intake["comments_per_s"] = intake["per_s"] * BATCH
+        return {"setup": name, "screen": screen, "intake": intake}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def run() -> list[dict]:
+    results = []
+    home = tempfile.mkdtemp(prefix="onevoice-load-")
+    base = {**os.environ, "ONEVOICE_SCHEDULER": "off", "ONEVOICE_SECRET_KEY": "bench-secret"}
+    results.append(run_setup("SQLite, 1 process", {**base, "ONEVOICE_HOME": home}, 1))
+    try:
+        import psycopg
+
+        name = f"onevoice_load_{uuid.uuid4().hex[:8]}"
+        admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            env = {**base, "ONEVOICE_HOME": tempfile.mkdtemp(prefix="onevoice-load-pg-"),
+                   "ONEVOICE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"}
+            results.append(run_setup("PostgreSQL, 2 processes", env, 2))
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as exc:  # noqa: BLE001 — no PostgreSQL: report the SQLite figures alone
+        print(f"PostgreSQL set-up skipped: {exc}", file=sys.stderr)
+    return results
+
+
+def table(results: list[dict]) -> str:
+    lines = [(__doc__ or "").strip(), "",
+             "| set-up | screen req/s | screen p99 ms | intake comments/s | intake p99 ms (50 per request) | errors |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        s, i = r["screen"], r["intake"]
+        lines.append(f"| {r['setup']} | {s['per_s']:.0f} | {s['p99_ms']:.1f} | {i['comments_per_s']:.0f} | "
+                     f"{i['p99_ms']:.1f} | {s['errors'] + i['errors']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(run()))
