@@ -52,6 +52,9 @@ def main() -> None:
         pass
     else:
         sections += ["", "## Triage", "", triage_bench.table(triage_bench.run())]
+    from . import load
+
+    sections += ["", "## Load: the HTTP server under concurrent requests", "", load.table(load.run())]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
     print("\n".join(sections))
 
