@@ -188,13 +188,18 @@ _AT_DOT = re.compile(
     r"(?P<local>[\w.+-]+)\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*(?P<domain>[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[\w-]+)+)",
     re.IGNORECASE,
 )
+_DIGIT_WORDS = frozenset(SPELLED_DIGITS)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_SPACED_RUN_HINT = re.compile(r"\d[\s\-.,/]{1,3}\d[\s\-.,/]{1,3}\d")
 _AT_GATE = re.compile(r"[\[({]at[\])}]|\bdot\b", re.IGNORECASE)  # "[at]" or "… dot …": worth the full pattern
 _DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+)\s*", re.IGNORECASE)
 
 
 def _digits(base: View) -> View:
     text = base.text
-    spelled = _SPELLED_RUN.search(text)
+    # the full pattern is slow; look first for a spelled digit word or spaced digits
+    spelled = (_SPACED_RUN_HINT.search(text) or not _DIGIT_WORDS.isdisjoint(_LETTERS.findall(text.lower()))) \
+        and _SPELLED_RUN.search(text)
     at_dot = _AT_GATE.search(text)
     if not (spelled or at_dot):
         return base

@@ -28,10 +28,11 @@ _DOMAIN = re.compile(r"\b(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]{1,62}\.(?:com
                      r"es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|br|au|ca|jp|cn|in|ru|hu|cz|gr|ie|nz|za|mx|ar|us)"
                      r"(?:\.[a-z]{2})?\b(?:/\S*)?", re.I)
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_DATE = re.compile(  # every date or time with a digit in it
-    rf"\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?(?:\s+\d{{4}})?\b"
-    rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
-    rf"|\b(?:19|20)\d{{2}}s?\b|\b\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.)", re.I)
+_DATE = re.compile(  # dates and times that start with a digit (a digit first lets the scanner skip ahead)
+    rf"(?<![\w])(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\d{{4}}-\d{{2}}-\d{{2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?(?:\s+\d{{4}})?\b"
+    rf"|(?:19|20)\d{{2}}s?\b|\d{{1,2}}(?::\d{{2}})?\s?(?:am|pm|a\.m\.|p\.m\.))", re.I)
+_MONTH_DATE = re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b", re.I)
+_MONTH_HINTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|tomorrow|tonight)\b", re.I)
 _DAY_HINT = ("day", "tomorrow", "tonight")
 _ID_HINTS = ("pass", "ssn", "social", "national", "id", "dni", "nie", "nif", "nhs", "mrn", "record", "insurance",
@@ -173,6 +174,9 @@ def find_pii(text: str) -> list[PiiSpan]:
                 add(base, m.start(g), m.end(g), entity, score)
             else:
                 add(base, m.start(), m.end(), entity, score)
+    if has_digit and any(h in lower for h in _MONTH_HINTS):
+        for m in _MONTH_DATE.finditer(t):
+            add(base, m.start(), m.end(), "DATE_TIME", 0.6)
     if any(h in lower for h in _DAY_HINT):
         for m in _DAY.finditer(t):
             add(base, m.start(), m.end(), "DATE_TIME", 0.6)
