@@ -237,6 +237,9 @@ _LOGIN_PAIR = re.compile(r"\b(?:login|log-?in|credentials|access|account)\b[^.!?
 # a Wi-Fi network named, then its key: "network IPALA-Guest, code Stridor25"
 _WIFI = re.compile(r"\b(?:wi-?fi|wlan|network|ssid|red|réseau|netzwerk|rete|rede)\b[^.!?\n]{0,60}?\b(?:code|key|pw|pass|password|"
                    r"clave|mot de passe|schlüssel|passwort|chiave|senha)\s*[:=]?\s*(?P<value>[^\s,;)\]]{4,})", re.I)
+_SECRET_HINTS = ("pass", "pwd", "pin", "code", "key", "login", "log-in", "user", "credential", "access", "account",
+                 "pw", "contraseña", "clave", "senha", "codice", "kennwort", "schlüssel", "chiave", "código", "secret",
+                 "token", "mdp", "chave")
 _TOKEN_SHAPES = re.compile(
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"                                   # AWS access key id
     r"|\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"                           # JWT
@@ -280,7 +283,9 @@ def secrets(params: dict, org) -> callable:
         spans: list[tuple[int, int]] = []
         for m in _TOKEN_SHAPES.finditer(t):
             spans.append((m.start(), m.end()))
-        for pattern in (_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR):
+        lower = t.lower()
+        keyworded = any(h in lower for h in _SECRET_HINTS)  # a cheap look before four long patterns
+        for pattern in ((_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR) if keyworded else ()):
             for m in pattern.finditer(t):
                 values = [v for v in (m.group("value"), m.groupdict().get("value2")) if v]
                 if pattern is _LOGIN_PAIR:
