@@ -59,3 +59,46 @@ def test_database_restart_mid_run(tmp_path):
         except Exception:  # noqa: BLE001 — already stopped
             pass
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path):
+    """A real `onevoice worker` process is killed (SIGKILL) while the platform holds its answer:
+    the post exists on the platform, the database does not know yet. The next worker, after the
+    lease, sends the same idempotency key: still one post, and the draft ends up published."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from onevoice.store.models import utcnow
+
+    system = make_system(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+    with LocalMastodon() as mastodon:
+        org = mastodon.api.add_account("ipala")
+        c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
+        with system.db.transaction() as s:
+            d = workflow.create_draft(s, c.author, c.channel_id, "Survives a killed worker").id
+            workflow.submit(s, c.author, d, system.screening)
+            workflow.review(s, c.reviewer, d, "approve")
+            workflow.schedule(s, c.author, d, None)
+        mastodon.api.state.faults.hold_after_create_s = 30
+        env = {**os.environ, "ONEVOICE_DATABASE_URL": system.settings.database_url, "ONEVOICE_HOME": str(tmp_path),
+               "ONEVOICE_SECRET_KEY": system.settings.secret_key}
+        worker = subprocess.Popen([str(Path(sys.executable).with_name("onevoice")), "worker", "--once"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while not mastodon.api.state.statuses and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert mastodon.api.state.statuses, "the worker never reached the platform"
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+        mastodon.api.state.faults.hold_after_create_s = 0
+        with system.db.reader() as s:
+            assert s.get(Draft, d).state == "publishing"  # the commit never happened
+        [outcome] = outbox.publish_due(system.db, system.connector_for, now=utcnow() + outbox.LEASE + timedelta(seconds=1))
+        assert outcome.status == "sent"
+        with system.db.reader() as s:
+            assert s.get(Draft, d).state == "published"
+        assert [st["text"] for st in mastodon.api.state.statuses.values()] == ["Survives a killed worker"]

@@ -12,6 +12,7 @@ not a Mastodon server.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import socket
@@ -35,6 +36,7 @@ class Faults:
     rate_limited_for: float = 0.0  # answer 429 until this unix time
     delay_s: float = 0.0           # sleep before answering (timeouts)
     drop_after_create: int = 0     # create the status, then reset the connection (N times)
+    hold_after_create_s: float = 0.0  # create the status, then wait before answering (a worker can be killed)
 
 
 @dataclass
@@ -128,7 +130,7 @@ class MastodonAPI:
     async def post_status(self, request: Request):
         f = self.state.faults
         if f.delay_s:
-            time.sleep(f.delay_s)
+            await asyncio.sleep(f.delay_s)
         acct = self._auth(request)
         if acct is None:
             return _error(401, "The access token is invalid")
@@ -175,6 +177,8 @@ class MastodonAPI:
                 self.state.notifications.append({"id": self.state.next_id(), "type": "mention", "created_at": _now(),
                                                  "account": self._account_json(acct), "status": status,
                                                  "_for": a.token})
+        if f.hold_after_create_s:
+            await asyncio.sleep(f.hold_after_create_s)
         if f.drop_after_create > 0:
             f.drop_after_create -= 1
             raise ConnectionResetError("dropped after creating the status")  # the client sees no answer
