@@ -123,3 +123,17 @@ def test_retract_deletes_through_the_outbox(org):
     [o] = outbox.publish_due(system.db, system.connector_for)
     assert o.action == "delete" and o.status == "sent"
     assert state(system, d).state == "retracted" and statuses(mastodon, "Short-lived post") == 0
+
+
+def test_timeouts_retry_then_surface_to_the_author(system, mastodon):
+    c = cast(system, "mastodon", base_url=mastodon.url,
+             credentials={"access_token": mastodon.org.token, "timeout_s": 0.5})
+    d = approved_and_scheduled(system, c, "Slow server post")
+    mastodon.api.state.faults.delay_s = 2
+    now = utcnow()
+    outcomes = []
+    for i in range(outbox.MAX_ATTEMPTS):
+        outcomes += [o.status for o in outbox.publish_due(system.db, system.connector_for, now=now + timedelta(days=i))]
+    assert outcomes == ["retry"] * (outbox.MAX_ATTEMPTS - 1) + ["failed"]
+    draft = state(system, d)
+    assert draft.state == "failed" and draft.error.startswith(f"gave up after {outbox.MAX_ATTEMPTS} attempts")

@@ -37,7 +37,8 @@ class MastodonConnector:
         if not token or not config.base_url:
             raise ConnectorError("a Mastodon channel needs base_url and credentials.access_token", retryable=False)
         self.api = Mastodon(access_token=token, api_base_url=config.base_url, ratelimit_method="throw",
-                            request_timeout=TIMEOUT, version_check_mode="none")
+                            request_timeout=float(config.credentials.get("timeout_s", TIMEOUT)),
+                            version_check_mode="none")
         self.handle = config.handle
 
     def _call(self, fn, *args, **kwargs):
