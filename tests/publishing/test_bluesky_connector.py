@@ -25,7 +25,7 @@ def posts_in_repo(account) -> list:
     return c.com.atproto.repo.list_records({"repo": account["did"], "collection": "app.bsky.feed.post"}).records
 
 
-def eventually(fn, what: str, timeout=60.0):
+def eventually(fn, what: str, timeout=120.0):
     deadline = time.monotonic() + timeout
     last = None
     while True:
