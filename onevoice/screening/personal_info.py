@@ -15,6 +15,8 @@ from .model import Hit
 from .registry import detector
 from .text_patterns import clause_span, sentence_bounds, sentence_of
 
+_ANY_DIGIT = re.compile(r"\d")
+
 # --- phone numbers -----------------------------------------------------------------------
 
 _PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/])")
@@ -64,6 +66,8 @@ def phone_numbers(params: dict, org) -> callable:
     """Phone numbers written any way: digits, dots, spaces, dashes or words."""
     def detect(text, draft):
         view = text.digits
+        if not _ANY_DIGIT.search(view.text):
+            return
         for m in _PHONE.finditer(view.text):
             if _is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
                 s, e = view.to_original(m.start(), m.end())
@@ -125,7 +129,7 @@ def postal_addresses(params: dict, org) -> callable:
     def detect(text, draft):
         view = text.base
         t = view.text
-        for m in _ADDRESS_CI.finditer(t):
+        for m in (_ADDRESS_CI.finditer(t) if _ANY_DIGIT.search(t) else ()):
             span = m.group().rstrip(" ,.;")
             if len(span) < 6:
                 continue
@@ -137,7 +141,7 @@ def postal_addresses(params: dict, org) -> callable:
             yield Hit(s, e, "A home address is personal information.",
                       "Remove the address; invite people to send cards or messages through the secretariat.",
                       confidence=1.0 if home else 0.6)
-        for m in _LANDMARK.finditer(t):
+        for m in (_LANDMARK.finditer(t) if "the " in t.lower() else ()):
             if _HOME_CUE.search(sentence_of(t, m.start())):
                 s, e = view.to_original(m.start(), m.end())
                 yield Hit(s, e, "Describing where someone lives identifies their home.",
@@ -208,6 +212,8 @@ def id_numbers(params: dict, org) -> callable:
     def detect(text, draft):
         view = text.base
         t = view.text
+        if not _ANY_DIGIT.search(t):
+            return
         for m in _ID.finditer(t):
             s, e = view.to_original(m.start(), m.end())
             yield Hit(s, e, "An identity, record or account number is personal information.",
