@@ -82,3 +82,30 @@ def read_input(path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise OnevoiceError(f"input is not valid UTF-8 (byte {exc.start})") from None
+
+
+def jsonl_batch(stream, handle) -> int:
+    """One JSON object per input line: `handle(item)` returns the output object, or raises
+    ValueError with the reason. Bad lines are reported on stderr with their line number and
+    skipped; the rest go on. Returns the exit code: 0 when every line was handled, 1 otherwise."""
+    import json
+
+    bad = 0
+    for number, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            result = handle(json.loads(raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            reason = "not valid UTF-8"
+        except json.JSONDecodeError as exc:
+            reason = f"not JSON ({exc.msg})"
+        except ValueError as exc:
+            reason = str(exc)
+        else:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            continue
+        bad += 1
+        typer.echo(f"error: line {number}: {reason}", err=True)
+    sys.stdout.flush()
+    return 1 if bad else 0

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from onevoice.screening import Draft, Engine, Report
 
-from .base import app, fail, friendly, read_input, system
+from .base import app, fail, friendly, jsonl_batch, read_input, system
 
 SEVERITY_STYLE = {"block": "bold white on red", "review": "black on yellow", "advise": "underline cyan"}
 
@@ -73,31 +73,9 @@ def screen(
 
 
 def _batch(engine: Engine, path: str) -> int:
-    """Bad lines are reported on stderr with their line number and skipped; the rest go on.
-    Exit 0 when every line was screened, 1 when some were not."""
     stream = sys.stdin.buffer if path == "-" else open(path, "rb")
-    out = sys.stdout
-    bad = 0
     try:
-        for number, raw in enumerate(stream, 1):
-            if not raw.strip():
-                continue
-            try:
-                item = json.loads(raw.decode("utf-8"))
-                report = engine.screen(Draft.from_dict(item))
-            except UnicodeDecodeError:
-                reason = "not valid UTF-8"
-            except json.JSONDecodeError as exc:
-                reason = f"not JSON ({exc.msg})"
-            except ValueError as exc:
-                reason = str(exc)
-            else:
-                out.write(json.dumps(report.to_batch_line(), ensure_ascii=False) + "\n")
-                continue
-            bad += 1
-            typer.echo(f"error: line {number}: {reason}", err=True)
+        return jsonl_batch(stream, lambda item: engine.screen(Draft.from_dict(item)).to_batch_line())
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    out.flush()
-    return 1 if bad else 0

@@ -9,7 +9,7 @@ import typer
 
 from onevoice.triage import triage as classify
 
-from .base import app, fail, friendly
+from .base import app, fail, friendly, jsonl_batch
 
 
 @app.command()
@@ -23,28 +23,13 @@ def triage(text: Optional[str] = typer.Argument(None, help="one comment (or use 
             fail("give a comment, or --jsonl with lines on standard input")
         typer.echo(json.dumps(classify(text, followers).to_dict(), ensure_ascii=False))
         return
-    bad = 0
-    for number, raw in enumerate(sys.stdin.buffer, 1):
-        if not raw.strip():
-            continue
-        try:
-            item = json.loads(raw.decode("utf-8"))
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError("each line needs a 'text' string")
-            f = item.get("author_followers")
-            if f is not None and (not isinstance(f, int) or f < 0):
-                raise ValueError("'author_followers' must be a whole number")
-            result = classify(item["text"], f)
-        except UnicodeDecodeError:
-            reason = "not valid UTF-8"
-        except json.JSONDecodeError as exc:
-            reason = f"not JSON ({exc.msg})"
-        except ValueError as exc:
-            reason = str(exc)
-        else:
-            sys.stdout.write(json.dumps(result.to_batch_line(item.get("id")), ensure_ascii=False) + "\n")
-            continue
-        bad += 1
-        typer.echo(f"error: line {number}: {reason}", err=True)
-    sys.stdout.flush()
-    raise typer.Exit(1 if bad else 0)
+    raise typer.Exit(jsonl_batch(sys.stdin.buffer, _one))
+
+
+def _one(item) -> dict:
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        raise ValueError("each line needs a 'text' string")
+    followers = item.get("author_followers")
+    if followers is not None and (not isinstance(followers, int) or followers < 0):
+        raise ValueError("'author_followers' must be a whole number")
+    return classify(item["text"], followers).to_batch_line(item.get("id"))

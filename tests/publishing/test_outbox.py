@@ -10,16 +10,7 @@ from sqlalchemy import func, select
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Draft, OutboxEntry, utcnow
 
-from .workflow_helpers import cast
-
-
-def approved_and_scheduled(system, c, text="Join our airway webinar on 3 May! https://ipala.org/webinars"):
-    with system.db.transaction() as s:
-        d = workflow.create_draft(s, c.author, c.channel_id, text).id
-        workflow.submit(s, c.author, d, system.screening)
-        workflow.review(s, c.reviewer, d, "approve")
-        workflow.schedule(s, c.author, d, None)
-    return d
+from .workflow_helpers import approved_and_scheduled, cast
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM, Actor
+from onevoice.publishing import workflow
 
 
 @dataclass
@@ -32,3 +33,12 @@ def cast(system, platform="mastodon", base_url=None, credentials=None, quorum=1,
              ("author@example.org", "outsider@example.org", "rev@example.org", "rev2@example.org", "chair@example.org")}
     return Cast(cid, a["author@example.org"], a["outsider@example.org"], a["rev@example.org"],
                 a["rev2@example.org"], a["chair@example.org"])
+
+
+def approved_and_scheduled(system, c, text: str = "Join our airway webinar on 3 May! https://ipala.org/webinars"):
+    with system.db.transaction() as s:
+        d = workflow.create_draft(s, c.author, c.channel_id, text).id
+        workflow.submit(s, c.author, d, system.screening)
+        workflow.review(s, c.reviewer, d, "approve")
+        workflow.schedule(s, c.author, d, None)
+    return d

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from onevoice.publishing import workflow
 from onevoice.store.models import Draft
-from tests.publishing.workflow_helpers import cast
+from tests.publishing.workflow_helpers import approved_and_scheduled, cast
 from tests.servers.mastodon_api import LocalMastodon
 
 pytestmark = pytest.mark.slow
@@ -33,11 +32,7 @@ def test_publish_job_runs_on_celery_workers(system, tmp_path):
     with LocalMastodon() as mastodon:
         org = mastodon.api.add_account("ipala")
         c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-        with system.db.transaction() as s:
-            d = workflow.create_draft(s, c.author, c.channel_id, "Posted by a Celery worker").id
-            workflow.submit(s, c.author, d, system.screening)
-            workflow.review(s, c.reviewer, d, "approve")
-            workflow.schedule(s, c.author, d, None)
+        d = approved_and_scheduled(system, c, "Posted by a Celery worker")
         env = {**os.environ, "ONEVOICE_DATABASE_URL": system.settings.database_url, "ONEVOICE_BROKER_URL": broker,
                "ONEVOICE_SECRET_KEY": system.settings.secret_key, "ONEVOICE_HOME": str(tmp_path)}
         celery = str(Path(sys.executable).with_name("celery"))

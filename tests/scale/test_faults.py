@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from onevoice.jobs import JOBS, run_job
-from onevoice.publishing import outbox, workflow
+from onevoice.publishing import outbox
 from onevoice.store.models import Draft
 from tests.conftest import make_system
-from tests.publishing.workflow_helpers import cast
+from tests.publishing.workflow_helpers import approved_and_scheduled, cast
 from tests.servers import postgres_cluster
 from tests.servers.mastodon_api import LocalMastodon
 
@@ -32,14 +32,7 @@ def test_database_restart_mid_run(tmp_path):
         with LocalMastodon() as mastodon:
             org = mastodon.api.add_account("ipala")
             c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-            ids = []
-            for n in range(3):
-                with system.db.transaction() as s:
-                    d = workflow.create_draft(s, c.author, c.channel_id, f"Post number {n}").id
-                    workflow.submit(s, c.author, d, system.screening)
-                    workflow.review(s, c.reviewer, d, "approve")
-                    workflow.schedule(s, c.author, d, None)
-                    ids.append(d)
+            ids = [approved_and_scheduled(system, c, f"Post number {n}") for n in range(3)]
             cluster.stop()
             with pytest.raises(OperationalError):
                 outbox.publish_due(system.db, system.connector_for)
@@ -78,11 +71,7 @@ def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path):
     with LocalMastodon() as mastodon:
         org = mastodon.api.add_account("ipala")
         c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-        with system.db.transaction() as s:
-            d = workflow.create_draft(s, c.author, c.channel_id, "Survives a killed worker").id
-            workflow.submit(s, c.author, d, system.screening)
-            workflow.review(s, c.reviewer, d, "approve")
-            workflow.schedule(s, c.author, d, None)
+        d = approved_and_scheduled(system, c, "Survives a killed worker")
         mastodon.api.state.faults.hold_after_create_s = 30
         env = {**os.environ, "ONEVOICE_DATABASE_URL": system.settings.database_url, "ONEVOICE_HOME": str(tmp_path),
                "ONEVOICE_SECRET_KEY": system.settings.secret_key}
