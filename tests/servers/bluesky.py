@@ -14,12 +14,13 @@ import string
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.servers import free_port
 
 PACKAGES = ("@atproto/dev-env@0.3.215", "@atproto/pds@0.4.217")
 CACHE = Path(os.environ.get("ONEVOICE_TEST_CACHE", Path.home() / ".cache" / "onevoice-test")) / "bluesky"
@@ -38,12 +39,6 @@ def ensure_installed() -> Path:
     subprocess.run(["npm", "install", "--no-audit", "--no-fund", *PACKAGES], cwd=CACHE, check=True,
                    stdout=subprocess.DEVNULL, timeout=900)
     return CACHE
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -85,12 +80,12 @@ class BlueskyNetwork:
 
 def start(full: bool = False, timeout: float = 180) -> BlueskyNetwork:
     cwd = ensure_installed()
-    env = {**os.environ, "PDS_PORT": str(_free_port()), "PLC_PORT": str(_free_port()),
+    env = {**os.environ, "PDS_PORT": str(free_port()), "PLC_PORT": str(free_port()),
            "NODE_PATH": str(cwd / "node_modules"), "LOG_ENABLED": "false"}
     schema = None
     if full:
         schema = "onevoice_bsky_" + "".join(random.choice(string.ascii_lowercase) for _ in range(8))
-        env.update(FULL="1", BSKY_PORT=str(_free_port()), OZONE_PORT=str(_free_port()), DB_POSTGRES_SCHEMA=schema,
+        env.update(FULL="1", BSKY_PORT=str(free_port()), OZONE_PORT=str(free_port()), DB_POSTGRES_SCHEMA=schema,
                    DB_POSTGRES_URL="postgresql://postgres@127.0.0.1:5432/postgres", REDIS_HOST="127.0.0.1:6379")
     proc = subprocess.Popen(["node", str(SCRIPT)], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)

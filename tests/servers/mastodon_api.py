@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.servers import free_port
 
 URL = re.compile(r"https?://\S+")
 
@@ -262,9 +263,7 @@ class LocalMastodon:
 
     def __init__(self) -> None:
         self.api = MastodonAPI()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.api.app, host="127.0.0.1", port=self.port, log_level="error"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 
@@ -10,14 +9,9 @@ import pytest
 import uvicorn
 
 from onevoice.web.app import create_app
+from tests.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:
