@@ -144,21 +144,23 @@ def find_pii(text: str) -> list[PiiSpan]:
         if e > s:
             out.append(PiiSpan(s, e, entity, score))
 
-    for m in _EMAIL.finditer(digits.text):
+    t = base.text
+    # how many digits there are decides which number patterns can match at all
+    n_digits = len(_DIGIT.findall(digits.text))
+    for m in (_EMAIL.finditer(digits.text) if "@" in digits.text else ()):
         add(digits, m.start(), m.end(), "EMAIL_ADDRESS", 1.0)
-    for m in _PHONE.finditer(digits.text):
+    for m in (_PHONE.finditer(digits.text) if n_digits >= 7 else ()):
         before = digits.text[max(0, m.start() - 80):m.start()]
         if _STAMP.match(digits.text, m.start()) or not _is_phone(m.group(), before):
             continue
         # without a cue word or phone punctuation, a digit group may as well be a house number
         cued = _PHONE_WORD.search(before[-40:]) or _PHONE_PUNCT.search(m.group())
         add(digits, m.start(), m.end(), "PHONE_NUMBER", 0.9 if cued else 0.55)
-    t = base.text
-    for m in _CARD.finditer(t):
+    for m in (_CARD.finditer(t) if n_digits >= 13 else ()):
         d = _NON_DIGIT.sub("", m.group())
         if 13 <= len(d) <= 19 and _luhn(d):
             add(base, m.start(), m.end(), "CREDIT_CARD", 1.0)
-    for m in _IBAN.finditer(t):
+    for m in (_IBAN.finditer(t) if n_digits >= 8 else ()):
         if _iban_ok(m.group()):
             add(base, m.start(), m.end(), "IBAN_CODE", 1.0)
     has_digit = _DIGIT.search(t) is not None
