@@ -50,7 +50,7 @@ _PROFANITY = words_regex(PROFANITY)
 _MASKED = re.compile(r"(?<!\w)(?:f[*#@!_]+(?:c?k|ck)\w*|sh[*#@!_]+t\w*|b[*#@!_]+tch\w*|a[*#@!_$]{1,2}hole|c[*#@!_]+nt|"
                      r"d[*#@!_]+ck\w*|p[*#@!_]+ss\w*)(?!\w)", re.I)
 _INSULT = words_regex(INSULTS)
-_MOCKING = re.compile("|".join(MOCKING), re.I)
+_MOCKING = re.compile(r"(?<!\w)(?:" + "|".join(MOCKING) + ")", re.I)  # a word start first: much faster
 _EMOJI = re.compile("|".join(map(re.escape, RUDE_EMOJI)))
 _ROLL = re.compile("🙄")
 # "you are an idiot" is an insult; "idiot-proof" or "the idiot's guide" is not

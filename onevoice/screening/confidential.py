@@ -184,7 +184,7 @@ _TITLE = r"(?:(?:dr|prof|mr|mrs|ms|mx|dra|pr|sr|sra)\b\.?\s*)?"
 _NAME = rf"{_TITLE}(?-i:[A-Z])[\w'’-]+(?:\s+(?-i:[A-Z])[\w'’-]+){{0,2}}"
 _NAME_LIST = rf"{_NAME}(?:\s*(?:,|;|\band\b|&)\s*{_NAME}){{2,}}"
 _LIST_OF_PEOPLE = re.compile(
-    rf"\b(?:still\s+)?(?:unpaid|not (?:yet )?(?:paid|renewed)|in arrears|overdue|lapsed|didn'?t (?:pay|renew)|"
+    rf"(?<!\w)(?:still\s+)?(?:unpaid|not (?:yet )?(?:paid|renewed)|in arrears|overdue|lapsed|didn'?t (?:pay|renew)|"
     rf"voted (?:against|for|no|yes)|abstained|(?:who |that )?attended|were present|were absent|absent|no-?shows?|"
     rf"attendees|participants|registrants|delegates who)\b[^\n:?]{{0,60}}?[:?—–]\s*{_NAME_LIST}"
     rf"|\b(?:member(?:ship)?|attendee|participant|delegate|registrant|registration|mailing|contact|voter|subscriber)s?"

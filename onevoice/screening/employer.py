@@ -24,7 +24,7 @@ _WORKPLACE = (r"(?:our|my|the)\s+(?:hospital|trust|unit|ward|department|clinic|p
               r"\bil nostro ospedale|\bo nosso hospital")
 _WORKPLACE_RE = re.compile(_WORKPLACE, re.I)
 _INTERNAL = re.compile(
-    r"\b(?:internal (?:e-?mail|memo|briefing|meeting|document|announcement)|closed (?:staff )?(?:briefing|meeting)|"
+    r"(?<!\w)(?:internal (?:e-?mail|memo|briefing|meeting|document|announcement)|closed (?:staff )?(?:briefing|meeting)|"
     r"staff briefing|not public yet|not yet public|hasn'?t been announced|not (?:been )?announced|memo leaked|"
     r"leaked (?:memo|email|document)|press office says no comment|no comment, but|not allowed to post|"
     r"told us (?:in|at) (?:today'?s|a) (?:closed|staff|internal)|do not mention|don'?t tell|can'?t say much, but|"

@@ -66,7 +66,7 @@ def phone_numbers(params: dict, org) -> callable:
     """Phone numbers written any way: digits, dots, spaces, dashes or words."""
     def detect(text, draft):
         view = text.digits
-        if not _ANY_DIGIT.search(view.text):
+        if len(_ANY_DIGIT.findall(view.text)) < 7:  # no phone number has fewer digits
             return
         for m in _PHONE.finditer(view.text):
             if _is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
@@ -154,7 +154,7 @@ def postal_addresses(params: dict, org) -> callable:
 _DATE = (r"(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
          r"oct|nov|dec)\w*\.?\s+\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2},?\s+\d{4})")
 _DOB = re.compile(
-    rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?:?|date of birth:?|birth ?date:?|fecha de nacimiento:?|nacid[oa] el|"
+    rf"(?<!\w)(?:born(?:\s+on)?|d\.?o\.?b\.?:?|date of birth:?|birth ?date:?|fecha de nacimiento:?|nacid[oa] el|"
     rf"n[ée]e? le|date de naissance:?|geboren am|geb\.|nat[oa] il|data di nascita:?|nascid[oa] em|"
     rf"data de nascimento:?)\s*{_DATE}", re.I)
 
@@ -234,7 +234,7 @@ def id_numbers(params: dict, org) -> callable:
 # --- medical history of an identifiable person --------------------------------------------------
 
 _CONDITION = re.compile(
-    r"\b(?:chemo(?:therapy)?|cancer|tumou?r|leukemia|leukaemia|lymphoma|heart attack|stroke|diabetes|depression|"
+    r"(?<!\w)(?:chemo(?:therapy)?|cancer|tumou?r|leukemia|leukaemia|lymphoma|heart attack|stroke|diabetes|depression|"
     r"depressed|anxiety disorder|burn-?out|bipolar|schizophreni\w+|dementia|alzheimer\w*|parkinson\w*|hiv|aids|"
     r"hepatitis|pneumonia|covid|surgery|operation|transplant|miscarriage|pregnan\w+|ivf|rehab|addiction|overdose|"
     r"sick leave|medical leave|diagnosed|diagnosis|admitted|hospitali[sz]ed|intensive care|icu|beta-blockers?|"
