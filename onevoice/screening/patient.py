@@ -134,11 +134,12 @@ def _individuals(t: str):
 
 def find_cases(t: str) -> list[tuple[int, int, bool]]:
     """Case stories in `t` (a normalized text): (start, end, sure) per sentence, in text order."""
-    if _FICTION.search(t):
+    people = list(_individuals(t))
+    if not people or _FICTION.search(t):
         return []
     best: dict[int, tuple[int, int, bool]] = {}
     anchors: dict[int, dict[str, bool]] = {}
-    for start, end, strength in _individuals(t):
+    for start, end, strength in people:
         s0, e0 = sentence_bounds(t, start)
         if s0 not in anchors:
             anchors[s0] = _anchors(t, s0, e0)
