@@ -54,24 +54,50 @@ SPAM = _rx(r"\b\d{2}% off\b", r"\bbuy (?:followers|likes)\b", r"\bcheap\b", r"\b
            r"\blink in bio\b", r"\bcheck (?:out )?my (?:profile|blog|page|channel)\b", r"\bshop now\b",
            r"\bearn \$?\d+", r"\bdm me (?:for|to)\b", r"\bwhatsapp us\b", r"\bwritten by experts\b",
            r"\blearn to code\b", r"\bfollowers? (?:cheap|for \$)")
-SERIOUS = _rx(r"\brefund\w*\b|\bremboursement\b|\breembolso\b", r"\bcharged twice\b|\bdouble[- ]charged\b",
-              r"\brude\b|\bunprofessional\b|\bunacceptable\b", r"\bignor\w+\b", r"\bhypocrit\w*\b", r"\bdangerous\b",
-              r"\bwill die\b|\bshame on you\b|\bhonte\b|\bvergüenza\b|\bvergonha\b", r"#boycott\w*|\bboycott\b",
-              r"\bfire whoever\b", r"\bthird time\b|\bagain\b.*\bagain\b", r"\bposting about this everywhere\b",
-              r"\bcensorship\b", r"\bzero repl\w+\b|\bnobody answers\b|\bno one answers\b|\bnadie responde\b",
-              r"\bpaid by\b|\bconflicts? of interest\b|\bcoi\b", r"\b\d+\s*(?:emails|dms|messages)\b.*\b(?:no|zero)\b",
-              r"\btrois mois\b|\bthree months\b", r"\b(?:90|\d{2})% men\b", r"\bagain\b.*🙄|🙄.*\bagain\b")
-COMPLAINT = _rx(
-    r"\b(?:doesn'?t|does not|don'?t|didn'?t|can'?t|cannot|won'?t|isn'?t|never) (?:even )?(?:work|load|arrive|open|log ?in|hear|"
-    r"respond|answer|download|access|find|register|pay|get|reach|see)\w*\b",
-    r"\b(?:broken|awful|horrible|terrible|boring|ridiculous|hideous|frustrat\w+|disappoint\w+|unfair|not fair|"
-    r"sad|misleading|outdated|sold out|downhill|unsubscrib\w+|meh|waste)\b",
-    r"\bplease (?:moderate|stop|update|fix|respond|correct)\b", r"\bstop tagging\b", r"\bwhy (?:do|does|did|is|are) (?:you|u)\b",
-    r"\bwho approved\b", r"\bneed more\b", r"\bstill (?:says|waiting|no|not)\b", r"\bno (?:reply|response|answer)\b",
-    r"\bfunktioniert nicht\b|\bfrustrierend\b|\bvergonzoso\b|\bwiderspricht\b|\bkorrigieren\b|\bpas encore\b|"
-    r"\btoujours pas\b|\bne fonctionne pas\b|\bno funciona\b|\bnão funciona\b|\bnon funziona\b|\bhonte\b|\bse taise\b",
-    r"👎|🤬|😡|😤|💀|😴|🥱|😩|😠",
+def _wx(*alternatives: str) -> re.Pattern:
+    """Whole words or phrases (regex fragments) starting at a word start: one scan, much faster
+    than many separate \\b-anchored alternatives."""
+    return re.compile(r"(?<![\w#])(?:" + "|".join(alternatives) + r")(?!\w)", re.I)
+
+
+SERIOUS = _wx(r"refund\w*", "remboursement", "reembolso", "charged twice", r"double[- ]charged", "rude", "unprofessional",
+              "unacceptable", r"ignor\w+", r"hypocrit\w*", "dangerous", "will die", "shame on you", "honte", "vergüenza",
+              "vergonha", "boycott", "fire whoever", "third time", "posting about this everywhere", "censorship",
+              r"zero repl\w+", "nobody answers", "no one answers", "nadie responde", "paid by", r"conflicts? of interest",
+              "coi", "trois mois", "three months", r"(?:90|\d{2})% men")
+_SERIOUS_EXTRA = re.compile(r"#boycott\w*|\b\d+\s*(?:emails|dms|messages)\b.*\b(?:no|zero)\b", re.I)
+
+
+def _serious(t: str):
+    """A serious complaint: the words above, a repeated failure ("again … again", "again 🙄"), or
+    messages that went unanswered."""
+    m = SERIOUS.search(t)
+    if m:
+        return m
+    if t.count("again") >= 2 or ("again" in t and "🙄" in t):
+        return re.search(r"again", t)
+    if "#boycott" in t or any(w in t for w in ("emails", "dms", "messages")):
+        return _SERIOUS_EXTRA.search(t)
+    return None
+
+
+COMPLAINT = _wx(
+    r"(?:doesn'?t|does not|don'?t|didn'?t|can'?t|cannot|won'?t|isn'?t|never) (?:even )?(?:work|load|arrive|open|log ?in|"
+    r"hear|respond|answer|download|access|find|register|pay|get|reach|see)\w*",
+    r"broken|awful|horrible|terrible|boring|ridiculous|hideous|frustrat\w+|disappoint\w+|unfair|not fair",
+    r"sad|misleading|outdated|sold out|downhill|unsubscrib\w+|meh|waste",
+    r"please (?:moderate|stop|update|fix|respond|correct)", "stop tagging", r"why (?:do|does|did|is|are) (?:you|u)",
+    "who approved", "need more", r"still (?:says|waiting|no|not)", r"no (?:reply|response|answer)",
+    "funktioniert nicht", "frustrierend", "vergonzoso", "widerspricht", "korrigieren", "pas encore", "toujours pas",
+    "ne fonctionne pas", "no funciona", "não funciona", "non funziona", "honte", "se taise",
 )
+ANGRY_EMOJI = re.compile("👎|🤬|😡|😤|💀|😴|🥱|😩|😠")
+
+
+def _complaint(t: str):
+    return COMPLAINT.search(t) or ANGRY_EMOJI.search(t)
+
+
 SARCASM = _rx(r"\b(?:great|good|nice|fantastic|brilliant|well|wonderful|amazing|awesome|lovely|superb|stellar) "
               r"(?:job|work|done)\b.*\b(?:losing|lost|again|break|breaking|broke|crash|down|failed|forgot|ignor)\w*", r"\boutdid yourselves\b", r"\bbravo\b.*🙄|🙄", r"\bvery \d{4} of you\b",
               r"\bthanks for nothing\b", r"\bwow,? (?:just )?wow\b", r"\bso helpful\b.*\bnot\b")
@@ -111,8 +137,8 @@ def classify(text: str) -> tuple[str, int, dict, tuple[str, ...]]:
     scores = {"negative": round(max(0.0, -compound), 3), "positive": round(max(0.0, compound), 3)}
     reasons: list[str] = []
 
-    def hit(pattern: re.Pattern, name: str):
-        m = pattern.search(t)
+    def hit(pattern, name: str):
+        m = pattern(t) if callable(pattern) and not isinstance(pattern, re.Pattern) else pattern.search(t)
         scores[name] = 1.0 if m else 0.0
         if m:
             reasons.append(f"{name}: “{m.group()[:60]}”")
@@ -120,7 +146,7 @@ def classify(text: str) -> tuple[str, int, dict, tuple[str, ...]]:
 
     strong, weak, threat = hit(CRISIS_STRONG, "crisis"), CRISIS_WEAK.search(t), hit(THREAT, "threat")
     abuse, misinfo = hit(ABUSE, "abuse"), hit(MISINFO, "misinformation")
-    spam, serious, complaint = hit(SPAM, "spam"), hit(SERIOUS, "serious"), hit(COMPLAINT, "complaint")
+    spam, serious, complaint = hit(SPAM, "spam"), hit(_serious, "serious"), hit(_complaint, "complaint")
     question = "?" in t and QUESTION_START.search(t)
     if threat:
         return "abuse", 3, scores, tuple(reasons)
