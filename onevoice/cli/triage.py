@@ -1,4 +1,4 @@
-"""`onevoice triage`: sort comments the way the committee's inbox does (3.)."""
+"""`onevoice triage`: sort comments the way the committee's inbox does (3. Crisis management)."""
 from __future__ import annotations
 
 import json
@@ -7,29 +7,36 @@ from typing import Optional
 
 import typer
 
-from onevoice.triage import triage as classify
-
 from .base import app, fail, friendly, jsonl_batch
 
 
 @app.command()
 @friendly
 def triage(text: Optional[str] = typer.Argument(None, help="one comment (or use --jsonl)"),
-           followers: Optional[int] = typer.Option(None, help="the author's follower count"),
-           jsonl: bool = typer.Option(False, "--jsonl", help='batch: {"id", "text", "author_followers"} per input line')):
-    """Triage comments: escalate or not, category, severity and scores."""
+           followers: Optional[int] = typer.Option(None, min=0, help="the author's follower count"),
+           jsonl: bool = typer.Option(False, "--jsonl",
+                                      help='batch: {"id", "text", "author_followers"} per stdin line, one result per stdout line')):
+    """Triage comments: escalate or not, category, severity, scores (and reasons for one comment)."""
+    from onevoice.triage import triage as classify
+
     if not jsonl:
         if not text or not text.strip():
             fail("give a comment, or --jsonl with lines on standard input")
         typer.echo(json.dumps(classify(text, followers).to_dict(), ensure_ascii=False))
         return
+    if text is not None:
+        fail("give either a comment or --jsonl, not both")
     raise typer.Exit(jsonl_batch(sys.stdin.buffer, _one))
 
 
 def _one(item) -> dict:
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+    from onevoice.triage import triage as classify
+
+    if not isinstance(item, dict):
+        raise ValueError("expected a JSON object")
+    if not isinstance(item.get("text"), str):
         raise ValueError("each line needs a 'text' string")
     followers = item.get("author_followers")
-    if followers is not None and (not isinstance(followers, int) or followers < 0):
-        raise ValueError("'author_followers' must be a whole number")
+    if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int) or followers < 0):
+        raise ValueError("'author_followers' must be a whole number >= 0 or null")
     return classify(item["text"], followers).to_batch_line(item.get("id"))

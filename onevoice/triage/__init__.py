@@ -1,26 +1,23 @@
 """Triage of inbound comments and mentions (3. Crisis management).
 
-Each comment gets a category, whether it must reach the committee chair, a severity, scores
-and the cues that decided it, so the committee's inbox can say why. Pure and fast, like the
-screening engine: text in, a Triage out.
+Each comment gets a category, whether it must reach the Communications & Technical Standing
+Committee chair, a severity, scores and the cues that decided it, so the committee's inbox can
+say why. Pure and fast, like the screening engine: text in, a Triage out, no I/O.
 
     complaint, abuse, misinformation, crisis  -> escalate (severity 1-3)
-    question, praise, neutral, spam           -> no escalation (severity 0)
+    question, praise, neutral, spam           -> not escalated (severity 0)
 
-Severity: 1 minor negative feedback; 2 a serious complaint, abuse, misinformation or a
-possible incident; 3 a crisis (data leak, patient-harm or privacy allegation, legal or media
-threat, security incident, threats of violence). A large audience (many followers) raises a
-negative comment's severity by one.
+Modules: sentiment.py (VADER plus a small learned layer), categories.py (the cue lexicons in
+lexicons/cues.py and the decision order), severity.py (levels and the large-audience bump).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .classify import classify
+from .categories import decide
+from .severity import ESCALATE, LARGE_AUDIENCE, severity
 
-ESCALATE = ("complaint", "abuse", "misinformation", "crisis")
 CATEGORIES = ESCALATE + ("question", "praise", "neutral", "spam")
-LARGE_AUDIENCE = 10_000
 
 
 @dataclass(frozen=True)
@@ -36,25 +33,20 @@ class Triage:
                 "scores": self.scores, "reasons": list(self.reasons)}
 
     def to_batch_line(self, item_id) -> dict:
-        return {"id": item_id, "escalate": self.escalate, "category": self.category, "severity": self.severity,
-                "scores": self.scores}
+        return {"id": item_id, "escalate": self.escalate, "category": self.category,
+                "severity": self.severity, "scores": self.scores}
 
 
 def triage(text: str, author_followers: int | None = None) -> Triage:
-    category, severity, scores, reasons = classify(text or "")
-    escalate = category in ESCALATE
-    if not escalate:
-        severity = 0
-    else:
-        severity = max(1, severity)
-        if author_followers and author_followers >= LARGE_AUDIENCE and severity < 3:
-            severity += 1
-            reasons = reasons + (f"large audience ({author_followers} followers)",)
-    return Triage(category, escalate, severity, scores, reasons)
+    d = decide(text or "")
+    level, bump = severity(d.category, d.level, author_followers)
+    reasons = tuple(d.reasons) + ((bump,) if bump else ())
+    return Triage(d.category, d.category in ESCALATE, level, d.scores, reasons)
 
 
 def triage_batch(items) -> list[Triage]:
-    return [triage(i.get("text", ""), i.get("author_followers")) for i in items]
+    """Many comments: dicts with "text" and optionally "author_followers"."""
+    return [triage(i.get("text") or "", i.get("author_followers")) for i in items]
 
 
-__all__ = ["CATEGORIES", "ESCALATE", "Triage", "triage", "triage_batch"]
+__all__ = ["CATEGORIES", "ESCALATE", "LARGE_AUDIENCE", "Triage", "triage", "triage_batch"]

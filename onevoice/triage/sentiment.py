@@ -54,13 +54,20 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def dense_features(vs: dict) -> dict:
-    return {"compound": vs["compound"], "neg": vs["neg"], "pos": vs["pos"]}
+def dense_features(vs: dict, text: str, toks: list[str]) -> dict:
+    """VADER's scores, whether VADER found no sentiment at all, and the shape of the text (short
+    social posts with links and @mentions read differently from review sentences)."""
+    c = vs["compound"]
+    n = len(toks)
+    return {"compound": c, "neg": vs["neg"], "pos": vs["pos"], "vader_neg": float(c <= -0.05),
+            "vader_pos": float(c >= 0.05), "no_sentiment": float(-0.05 < c < 0.05),
+            "log_length": math.log1p(n), "no_sentiment_long": float(-0.05 < c < 0.05) * math.log1p(n),
+            "social": float("http" in text or "@" in text or "#" in text)}
 
 
-def logit(vs: dict, toks: list[str]) -> float:
+def logit(vs: dict, text: str, toks: list[str]) -> float:
     z = BIAS
-    for name, value in dense_features(vs).items():
+    for name, value in dense_features(vs, text, toks).items():
         z += DENSE.get(name, 0.0) * value
     seen = set()
     get = WEIGHTS.get
@@ -74,7 +81,7 @@ def logit(vs: dict, toks: list[str]) -> float:
 def negative_probability(text: str, vs: dict | None = None) -> float:
     """P(a human reader rates the text negative), 0..1."""
     vs = vs if vs is not None else VADER.polarity_scores(text)
-    z = logit(vs, tokens(text))
+    z = logit(vs, text, tokens(text))
     if z < -30:
         return 0.0
     if z > 30:
