@@ -68,12 +68,26 @@ def _retention(system) -> object:
     return purge(system.db, days) if days > 0 else None
 
 
+def _collect_metrics(system) -> object:
+    from onevoice.monitoring.collect import collect
+
+    return collect(system.db, system.connector_for)
+
+
+def _evaluation_reports(system) -> object:
+    from onevoice.monitoring.report import scheduled
+
+    return scheduled(system.db, system.settings)
+
+
 JOBS: list[Job] = [
     Job("publish_due", 15.0, _publish_due),
     Job("deliver_notifications", 10.0, _notifications),
     Job("check_escalations", 30.0, _escalations),
     Job("poll_channels", 60.0, poll_channels),
     Job("retention", 86400.0, _retention),
+    Job("collect_metrics", 3600.0, _collect_metrics),
+    Job("evaluation_reports", 3600.0, _evaluation_reports),
 ]
 
 
