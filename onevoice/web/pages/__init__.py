@@ -5,10 +5,10 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from . import admin, committee, drafts, selfcheck, session
+from . import admin, committee, drafts, monitoring, selfcheck, session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (session, drafts, selfcheck, committee, admin):
+for module in (session, drafts, selfcheck, committee, monitoring, admin):
     router.include_router(module.router)

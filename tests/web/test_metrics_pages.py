@@ -1,0 +1,24 @@
+"""The metrics dashboard and the reports page, over the demo organization."""
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from onevoice.governance import members
+from onevoice.governance.permissions import SYSTEM
+from onevoice.web.app import create_app
+
+
+def test_dashboard_and_reports_pages(sqlite_system):
+    with sqlite_system.db.transaction() as s:
+        members.add_member(s, SYSTEM, "cm@example.org", "Committee", "a long password", ("committee",))
+        members.add_member(s, SYSTEM, "m@example.org", "Member", "a long password")
+    c = TestClient(create_app(sqlite_system, scheduler=False))
+    c.post("/login", data={"email": "cm@example.org", "password": "a long password"})
+    r = c.get("/metrics?period=2026-Q3", headers={"accept": "text/html"})
+    assert r.status_code == 200 and "<svg" in r.text and "engagement" in r.text
+    bad = c.get("/metrics?period=someday", headers={"accept": "text/html"})
+    assert bad.status_code == 422
+    assert c.get("/reports", headers={"accept": "text/html"}).status_code == 200
+    c2 = TestClient(create_app(sqlite_system, scheduler=False))
+    c2.post("/login", data={"email": "m@example.org", "password": "a long password"})
+    assert c2.get("/metrics", headers={"accept": "text/html"}).status_code == 403
