@@ -1,7 +1,7 @@
 """Campaigns and tracked links: the "impact" measure of 4.
 
 A campaign has dates and one goal (link clicks, engagement or number of posts). Its tracked
-links are short links /api/v1/r/<code>: a request is counted and redirected to the target
+links are short links /r/<code> (/api/v1/r/<code> too, for older posts): a request is counted and redirected to the target
 URL with utm_source/utm_medium/utm_campaign added, so the website's own analytics can follow
 the visit too. Only the time of a click is stored (no IP address, no user agent); requests
 whose user agent looks like a bot or a link-preview fetcher are kept apart and not counted.
@@ -42,7 +42,7 @@ def link_view(l: TrackedLink, base_url: str = "") -> dict:
 
 
 def short_url(code: str, base_url: str = "") -> str:
-    return f"{(base_url or '').rstrip('/')}/api/v1/r/{code}"
+    return f"{(base_url or '').rstrip('/')}/r/{code}"
 
 
 def tagged(url: str, slug: str, source: str = "onevoice") -> str:

@@ -15,6 +15,7 @@ from onevoice.system import System
 
 from . import problems
 from .api import router as api_router
+from .api.monitoring import links as short_links
 from .pages import STATIC, guard, router as pages_router
 from .ratelimit import SlidingWindow
 
@@ -83,6 +84,7 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
     problems.install(app)
     guard.install(app)
     app.include_router(api_router)
+    app.include_router(short_links)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=MAX_BODY)

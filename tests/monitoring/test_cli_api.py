@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -89,12 +90,17 @@ def test_api_metrics_reports_campaigns_and_redirect(client, sqlite_system):
     assert r.status_code == 201, r.text
     link = client.post(f"/api/v1/campaigns/{r.json()['id']}/links", headers=h,
                        json={"target_url": "https://ipala.org/congress"}).json()
-    assert link["short_url"].endswith(f"/api/v1/r/{link['code']}")
-    go = client.get(f"/api/v1/r/{link['code']}", follow_redirects=False,
-                    headers={"user-agent": "Mozilla/5.0 Firefox/128.0"})
+    assert link["short_url"].endswith(f"/r/{link['code']}") and "/api/" not in link["short_url"]
+    browser = {"user-agent": "Mozilla/5.0 Firefox/128.0"}
+    go = client.get(f"/r/{link['code']}", follow_redirects=False, headers=browser)
     assert go.status_code == 302 and go.headers["location"].endswith("utm_campaign=congress-2026")
-    assert client.get("/api/v1/r/zzzzzz", follow_redirects=False).status_code == 404
+    old_form = client.get(f"/api/v1/r/{link['code']}", follow_redirects=False, headers=browser)
+    assert old_form.status_code == 302 and old_form.headers["location"] == go.headers["location"]
+    assert client.get("/r/zzzzzz", follow_redirects=False).status_code == 404
+    this_year = str(datetime.now(timezone.utc).year)
+    summary = client.get(f"/api/v1/metrics/summary?period={this_year}", headers=h).json()
+    assert [c["clicks_total"] for c in summary["campaigns"]] == [2]  # both forms of the link count
     (c,) = client.get("/api/v1/campaigns", headers=h).json()
     assert c["links"][0]["code"] == link["code"]
     spec = client.get("/openapi.json").json()
-    assert "/api/v1/metrics/summary" in spec["paths"] and "/api/v1/r/{code}" in spec["paths"]
+    assert "/api/v1/metrics/summary" in spec["paths"] and "/r/{code}" in spec["paths"]

@@ -145,9 +145,16 @@ def add_link(campaign_id: Id, body: LinkIn, who: Caller = Depends(caller), syste
         return campaign_service.link_view(link, system.settings.base_url)
 
 
-@router.get("/r/{code}", summary="A tracked link: counts the click and redirects", response_class=RedirectResponse,
-            status_code=302)
 def follow(code: Annotated[str, PathParam(max_length=32)], request: Request,
            system: System = Depends(get_system)) -> RedirectResponse:
+    """A tracked link: counts the click and redirects. Served at /r/<code>, the short form posts
+    carry; /api/v1/r/<code> stays for the links published before the short form existed."""
     target = campaign_service.record_click(system.db, code, request.headers.get("user-agent"))
     return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+router.add_api_route("/r/{code}", follow, methods=["GET"], response_class=RedirectResponse, status_code=302,
+                     include_in_schema=False)
+links = APIRouter(tags=["monitoring and evaluation"])
+links.add_api_route("/r/{code}", follow, methods=["GET"], response_class=RedirectResponse, status_code=302,
+                    summary="A tracked link: counts the click and redirects")
