@@ -21,7 +21,6 @@ The AppView indexes asynchronously (it follows the PDS's firehose): use `eventua
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -38,11 +37,9 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, npm
 
 PACKAGES = {"@atproto/dev-env": "0.3.215", "@atproto/pds": "0.4.217"}
-CACHE = (Path(os.environ.get("ONEVOICE_TEST_CACHE") or Path.home() / ".cache" / "onevoice-test") / "bluesky"
-         / "_".join(f"{name.split('/')[-1]}-{version}" for name, version in PACKAGES.items()))
 SCRIPT = Path(__file__).with_name("bluesky_network.js")
 PASSWORD = "onevoice-test-pass"
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -52,27 +49,7 @@ START_TIMEOUT = float(os.environ.get("ONEVOICE_BSKY_START_TIMEOUT", "120"))
 
 
 def ensure_installed() -> Path:
-    """The npm packages, installed once per version pair (a lock keeps parallel workers from racing)."""
-    done = CACHE / ".installed"
-    if done.exists():
-        return CACHE
-    if not shutil.which("npm") or not shutil.which("node"):
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("node and npm are needed for the local Bluesky network")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE.parent / f".{CACHE.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if done.exists():
-            return CACHE
-        (CACHE / "package.json").write_text(json.dumps({"name": "onevoice-test-bluesky", "private": True}))
-        specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
-        # better-sqlite3 compiles with node-gyp; nodedir=/usr uses Debian's Node headers (no download)
-        env = {**os.environ, "npm_config_nodedir": os.environ.get("npm_config_nodedir", "/usr")}
-        run = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--save-exact", *specs], cwd=CACHE,
-                             env=env, capture_output=True, text=True, timeout=1200)
-        if run.returncode:
-            raise RuntimeError(f"npm install of {specs} failed:\n{run.stderr[-3000:]}")
-        done.write_text(" ".join(specs) + "\n")
-    return CACHE
+    return npm.installed("bluesky", PACKAGES)
 
 
 def postgres_running() -> bool:

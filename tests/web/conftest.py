@@ -7,11 +7,19 @@ import time
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
+from onevoice.crisis import intake
+from onevoice.governance import members
+from onevoice.governance.permissions import SYSTEM
+from onevoice.monitoring import demo, kpis, report
+from onevoice.publishing import workflow
+from onevoice.store.models import Channel, Incident
 from onevoice.web.app import create_app
 from tests.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "a long password 1"
 
 
 class LiveServer:
@@ -42,6 +50,37 @@ class LiveServer:
 def live(sqlite_system):
     with LiveServer(sqlite_system) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def demo_org(tmp_path_factory):
+    """A live server over the demo organization, plus a member and a chair who is also the admin."""
+    from tests.conftest import make_system
+
+    home = tmp_path_factory.mktemp("demo-org")
+    system = make_system(f"sqlite:///{home / 'onevoice.db'}", home)
+    demo.generate(system, days=120)
+    with system.db.transaction() as s:
+        channel = s.scalar(select(Channel).order_by(Channel.id))
+        members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
+        members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair", "admin"))
+        members.grant_role(s, SYSTEM, "ana@example.org", "authorized", channel)
+        channel_id = channel.id
+    with system.db.transaction() as s:
+        ana = members.actor_for(members.get_member(s, "ana@example.org"))
+        draft = workflow.create_draft(s, ana, channel_id, "Met a 6-year-old today with a rare airway case. "
+                                                          "Call me on 555-0143 for the details.")
+        workflow.submit(s, ana, draft.id, system.screening)
+        draft_id = draft.id
+    intake.ingest(system.db, channel_id, [{"id": "a11y-1", "text": "Your post showed a child's X-ray with the name "
+                                                                   "visible. This is a serious privacy breach.",
+                                           "author_followers": 25000}], "import", system.settings)
+    report.generate(system.db, system.settings, kpis.last_complete("month"), trigger="test")
+    with system.db.reader() as s:
+        incident_id = s.scalar(select(Incident.id).order_by(Incident.id.desc()))
+    with LiveServer(system) as live:
+        yield live, draft_id, incident_id
+    system.db.dispose()
 
 
 @pytest.fixture(scope="session")

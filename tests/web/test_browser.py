@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,12 @@ from onevoice.publishing import outbox
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 
-from .conftest import sign_in
+from .conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.slow
 # The screenshots in docs/ are refreshed with ONEVOICE_SCREENSHOTS=docs; otherwise they go to a temp folder.
 SHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("ONEVOICE_SCREENSHOTS") == "docs"
          else Path(tempfile.gettempdir()) / "onevoice-screenshots")
-PASSWORD = "a long password 1"
 
 
 def setup_org(system, channel_kwargs=None):
@@ -33,9 +33,9 @@ def setup_org(system, channel_kwargs=None):
         return ch.id
 
 
-def shot(page, name):
+def shot(page, name, full_page=True):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def write_flagged_draft_and_fix(page, live):
@@ -122,3 +122,34 @@ def test_pages_work_on_a_phone_and_with_the_keyboard(live, new_page):
     assert unlabeled == []
     phone.keyboard.press("Tab")
     assert phone.evaluate("document.activeElement.className") == "skip"
+
+
+def test_committee_reads_the_metrics_and_makes_a_report(demo_org, new_page):
+    live, _, _ = demo_org
+    chair = new_page()
+    sign_in(chair, live, "chair@example.org", PASSWORD)
+    chair.get_by_role("link", name="Metrics", exact=True).click()
+    period = chair.get_by_label("Period (2026-Q3, 2026-07 or 2026)")
+    year = str(datetime.now(timezone.utc).year)
+    period.fill(year)
+    chair.get_by_role("button", name="Show").click()
+    chair.wait_for_url(re.compile(rf"period={year}"))
+    assert chair.locator("h1").inner_text() == f"Metrics: {year}"
+    posts = chair.locator("th", has_text="posts").first.locator("xpath=following-sibling::td").inner_text()
+    assert int(posts) > 0
+    assert chair.locator("figure.chart svg").count() == 4
+    period = chair.get_by_label("Period (2026-Q3, 2026-07 or 2026)")
+    period.fill("someday")
+    chair.get_by_role("button", name="Show").click()
+    assert "is not a period" in chair.get_by_role("alert").inner_text()
+
+    chair.get_by_role("link", name="Reports", exact=True).click()
+    chair.get_by_label("Period (2026-Q3, 2026-07 or 2026)").fill(year)
+    chair.get_by_role("button", name="Make report").click()
+    chair.wait_for_url(re.compile(r"flash="))
+    assert f"Report {year} made" in chair.get_by_role("status").inner_text()
+    row = chair.locator("tr", has=chair.locator("td", has_text=year)).first
+    pdf = chair.request.get(live.url + row.get_by_role("link", name="pdf", exact=True).get_attribute("href"))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    row.get_by_role("link", name="html", exact=True).click()
+    assert chair.locator("svg").count() >= 4 and year in chair.title()
