@@ -8,6 +8,10 @@ ONEVOICE_SECRET_KEY    key for encrypting channel credentials and signing sessio
 ONEVOICE_POLICY_PACK   policy pack name or path (ipala)
 ONEVOICE_BASE_URL      the address people open the web app at, used in notification links
 ONEVOICE_RETENTION_DAYS  delete finished drafts and old comments after this many days (0: never)
+ONEVOICE_INTAKE        inline (default: pushed comments are triaged before the request returns) or
+                       queued (stored as a batch, 202 Accepted, triaged by the workers)
+ONEVOICE_BROKER_URL    Celery broker (redis://… or amqp://…); when set, work the API hands off is
+                       sent to the Celery workers at once instead of waiting for the next round
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from onevoice.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     retention_days: int = 0  # 0: keep everything
     smtp: dict = field(default_factory=dict)
+    intake: str = "inline"  # inline | queued
+    broker_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -43,7 +51,16 @@ class Settings:
                    login_max_failures=int(env.get("ONEVOICE_LOGIN_MAX_FAILURES", 5)),
                    login_lockout_seconds=int(env.get("ONEVOICE_LOGIN_LOCKOUT_SECONDS", 900)),
                    smtp={k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items()
-                         if k.startswith("ONEVOICE_SMTP_")})
+                         if k.startswith("ONEVOICE_SMTP_")},
+                   intake=_choice(env, "ONEVOICE_INTAKE", ("inline", "queued")),
+                   broker_url=env.get("ONEVOICE_BROKER_URL", ""))
+
+
+def _choice(env: dict, name: str, options: tuple[str, ...]) -> str:
+    value = env.get(name) or options[0]
+    if value not in options:
+        raise InvalidInput(f"{name} must be one of {', '.join(options)}, not {value!r}")
+    return value
 
 
 def _stored_secret(home: Path) -> str:

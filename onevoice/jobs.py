@@ -1,5 +1,6 @@
-"""One small job interface for the periodic work: publishing due posts now, and later polling
-comments, re-escalating incidents, collecting metrics and sending reports.
+"""One small job interface for the periodic work: publishing due posts, triaging queued comments,
+polling the channels, re-escalating incidents, delivering notifications, collecting metrics and
+making the evaluation reports.
 
 By default the jobs run in-process: `onevoice serve` starts a scheduler thread, and
 `onevoice worker` runs the same loop in the foreground. At scale the same `Job` functions run
@@ -68,6 +69,12 @@ def _retention(system) -> object:
     return purge(system.db, days) if days > 0 else None
 
 
+def _ingest_queued(system) -> object:
+    from onevoice.crisis import queue
+
+    return queue.drain(system.db, system.settings)
+
+
 def _collect_metrics(system) -> object:
     from onevoice.monitoring.collect import collect
 
@@ -82,6 +89,7 @@ def _evaluation_reports(system) -> object:
 
 JOBS: list[Job] = [
     Job("publish_due", 15.0, _publish_due),
+    Job("ingest_queued", 2.0, _ingest_queued),
     Job("deliver_notifications", 10.0, _notifications),
     Job("check_escalations", 30.0, _escalations),
     Job("poll_channels", 60.0, poll_channels),
@@ -89,6 +97,20 @@ JOBS: list[Job] = [
     Job("collect_metrics", 3600.0, _collect_metrics),
     Job("evaluation_reports", 3600.0, _evaluation_reports),
 ]
+
+
+def kick(system, name: str) -> None:
+    """Ask for a job to run soon. With a broker (ONEVOICE_BROKER_URL) a Celery worker takes it at
+    once; otherwise the scheduler's next round runs it. Losing a kick loses nothing: the job also
+    runs at its interval."""
+    if not system.settings.broker_url:
+        return
+    try:
+        from onevoice.scale import app
+
+        app.send_task("onevoice.job", args=(name,))
+    except Exception as exc:  # noqa: BLE001 — the broker being down must not fail the request
+        log.warning("could not hand %s to the workers: %s", name, exc)
 
 
 def run_job(system, job: Job) -> None:

@@ -6,7 +6,8 @@
 Beat enqueues each job at its interval; any worker may run it. The jobs are safe to run on
 several workers at once: the outbox and escalation claims lock their rows (SKIP LOCKED on
 PostgreSQL), and intake deduplicates by the platform's id. The API processes then run with
-ONEVOICE_SCHEDULER=off.
+ONEVOICE_SCHEDULER=off, and with ONEVOICE_INTAKE=queued they hand pushed comments to the
+`ingest_queued` job here at once (onevoice.jobs.kick).
 """
 from __future__ import annotations
 

@@ -91,8 +91,9 @@ def normalize_item(raw: dict, where: str = "item") -> dict:
             "url": (str(raw["url"])[:2000] if raw.get("url") else None)}
 
 
-def _store(session: Session, channel_id: int, items: list[dict], source: str, triage: Callable,
-           settings, now: datetime, result: IntakeResult) -> None:
+def store_batch(session: Session, channel_id: int, items: list[dict], source: str, triage: Callable,
+                settings, now: datetime, result: IntakeResult) -> None:
+    """Store, triage and route checked items inside the caller's transaction."""
     ids = [i["platform_id"] for i in items]
     seen = set(session.scalars(select(Comment.platform_id).where(Comment.channel_id == channel_id,
                                                                  Comment.platform_id.in_(ids))))
@@ -109,10 +110,11 @@ def _store(session: Session, channel_id: int, items: list[dict], source: str, tr
         fresh.append(c)
     session.flush()
     result.new += len(fresh)
+    routed: dict[str, Incident] = {}  # one incident look-up per category and batch, not per comment
     for c in fresh:
         if c.escalate:
             result.escalated += 1
-            incident_id = _route(session, c, settings, now)
+            incident_id = _route(session, c, settings, now, routed)
             if incident_id not in result.incidents:
                 result.incidents.append(incident_id)
     if fresh:
@@ -121,13 +123,14 @@ def _store(session: Session, channel_id: int, items: list[dict], source: str, tr
             result.incidents.append(spike)
 
 
-def _route(session: Session, comment: Comment, settings, now: datetime) -> int:
+def _route(session: Session, comment: Comment, settings, now: datetime, routed: dict[str, Incident]) -> int:
     """Join an open incident of the same channel and type from the last day, or open one."""
-    open_one = session.scalar(
+    open_one = routed.get(comment.category) or session.scalar(
         select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
                                Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
         .order_by(Incident.id.desc()).limit(1))
     if open_one is not None:
+        routed[comment.category] = open_one
         comment.incident_id = open_one.id
         if comment.severity > open_one.severity:
             from .escalation import ack_deadline, escalate
@@ -142,6 +145,7 @@ def _route(session: Session, comment: Comment, settings, now: datetime) -> int:
     incident = open_incident(session, SYSTEM, type=comment.category, severity=max(1, comment.severity),
                              title=title, channel_id=comment.channel_id, comment_ids=[comment.id],
                              settings=settings, now=now)
+    routed[comment.category] = incident
     return incident.id
 
 
@@ -165,7 +169,7 @@ def ingest(db: Database, channel_id: int, raw_items: Iterable[dict], source: str
                     raise InvalidInput(f"no channel {channel_id}")
                 partial = IntakeResult(received=result.received, errors=result.errors)
                 if items:
-                    _store(s, channel_id, items, source, triage, settings, now, partial)
+                    store_batch(s, channel_id, items, source, triage, settings, now, partial)
                 if cursor is not None:
                     row = s.get(InboundCursor, channel_id) or InboundCursor(channel_id=channel_id)
                     row.since_id, row.polled_at = cursor, now

@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onevoice import audit
 from onevoice.errors import InvalidInput, NotFound, TooManyAttempts, Unauthenticated
-from onevoice.store.models import ApiToken, Member, WebSession, utcnow
+from onevoice.store.models import ApiToken, Member, RoleGrant, WebSession, utcnow
 
-from .members import actor_for
+from .members import actor_for, actor_from_grants
 from .passwords import hash_password, needs_rehash, verify_password
 from .permissions import Action, Actor, require
 
@@ -132,18 +132,47 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def token_member(session: Session, secret: str) -> Member:
+# last_used_at is a hint for people reviewing their tokens, not an audit record: writing it once a
+# minute instead of on every call keeps API requests read-only (no write lock per request).
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """Who an API token speaks for, read in one query: every API call starts here."""
+
+    token_id: int
+    last_used_at: datetime | None
+    actor: Actor
+    name: str
+    must_change_password: bool
+
+
+def token_actor(session: Session, secret: str) -> TokenUse:
+    """The member behind an API token, with their roles. Reads only: `touch_token` records the use."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         raise Unauthenticated("not an onevoice API token")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
-    if token is None or token.revoked_at is not None:
+    rows = session.execute(
+        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Member.id, Member.email, Member.name,
+               Member.active, Member.must_change_password, RoleGrant.role, RoleGrant.channel_id)
+        .join(Member, Member.id == ApiToken.member_id)
+        .outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
+        .where(ApiToken.token_hash == _sha256(secret))).all()
+    if not rows or rows[0][1] is not None:
         raise Unauthenticated("this API token is unknown or revoked")
-    member = session.get(Member, token.member_id)
-    if member is None or not member.active:
+    token_id, _, last_used, member_id, email, name, active, must_change = rows[0][:8]
+    if not active:
         raise Unauthenticated("this account is disabled")
-    token.last_used_at = utcnow()
-    return member
+    return TokenUse(token_id, last_used, actor_from_grants(member_id, email, [(r[8], r[9]) for r in rows if r[8]]),
+                    name, must_change)
 
 
-def actor_from_token(session: Session, secret: str) -> Actor:
-    return actor_for(token_member(session, secret))
+def token_use_is_stale(token: ApiToken | TokenUse) -> bool:
+    return token.last_used_at is None or utcnow() - token.last_used_at >= TOKEN_TOUCH_EVERY
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record that a token was used (at most once a minute; see TOKEN_TOUCH_EVERY)."""
+    token = session.get(ApiToken, token_id)
+    if token is not None and token_use_is_stale(token):
+        token.last_used_at = utcnow()

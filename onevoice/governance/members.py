@@ -25,9 +25,13 @@ def member_state(m: Member) -> dict:
 
 
 def actor_for(member: Member) -> Actor:
-    granted = {Role(g.role) for g in member.roles}
-    channels = frozenset(g.channel_id for g in member.roles if g.role == Role.AUTHORIZED.value and g.channel_id)
-    return Actor(member_id=member.id, label=member.email, roles=effective_roles(granted), channels=channels)
+    return actor_from_grants(member.id, member.email, [(g.role, g.channel_id) for g in member.roles])
+
+
+def actor_from_grants(member_id: int, email: str, grants: list[tuple[str, int | None]]) -> Actor:
+    granted = {Role(role) for role, _ in grants}
+    channels = frozenset(ch for role, ch in grants if role == Role.AUTHORIZED.value and ch)
+    return Actor(member_id=member_id, label=email, roles=effective_roles(granted), channels=channels)
 
 
 def get_member(session: Session, ref: int | str) -> Member:

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from onevoice.errors import Forbidden, Unauthenticated
 from onevoice.governance import auth
@@ -45,28 +46,40 @@ async def _csrf_from(request: Request) -> str | None:
 
 
 async def optional_caller(request: Request, system: System = Depends(get_system)) -> Caller | None:
+    # The look-ups wait on the database: in a worker thread, so the event loop serves others meanwhile.
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise Unauthenticated("use 'Authorization: Bearer <token>'")
-        with system.db.transaction() as s:  # records last_used_at
-            member = auth.token_member(s, secret.strip())
-            return Caller(actor_for(member), member.name, None, member.must_change_password)
+        return await run_in_threadpool(_token_caller, system, secret.strip())
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
+    caller = await run_in_threadpool(_session_caller, system, cookie)
+    if caller is not None and request.method not in SAFE:
+        sent = await _csrf_from(request)
+        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
+            raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+    return caller
+
+
+def _token_caller(system: System, secret: str) -> Caller:
+    with system.db.reader() as s:
+        use = auth.token_actor(s, secret)
+    if auth.token_use_is_stale(use):
+        with system.db.transaction() as s:
+            auth.touch_token(s, use.token_id)
+    return Caller(use.actor, use.name, None, use.must_change_password)
+
+
+def _session_caller(system: System, cookie: str) -> Caller | None:
     with system.db.reader() as s:
         try:
             member, web = auth.session_member(s, cookie)
         except Unauthenticated:
             return None
-        caller = Caller(actor_for(member), member.name, web.csrf_token, member.must_change_password)
-    if request.method not in SAFE:
-        sent = await _csrf_from(request)
-        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
-            raise Forbidden("missing or wrong CSRF token; reload the page and try again")
-    return caller
+        return Caller(actor_for(member), member.name, web.csrf_token, member.must_change_password)
 
 
 async def caller(c: Caller | None = Depends(optional_caller)) -> Caller:

@@ -52,12 +52,12 @@ def test_tokens_are_hashed_and_revocable(system):
     with system.db.reader() as s:
         row = s.get(ApiToken, tid)
         assert secret not in (row.token_hash, row.prefix) and len(row.token_hash) == 64
-    with system.db.transaction() as s:
-        assert auth.token_member(s, secret).id == mid
+    with system.db.reader() as s:
+        assert auth.token_actor(s, secret).actor.member_id == mid
     with system.db.transaction() as s:
         auth.revoke_token(s, actor, tid)
-    with system.db.transaction() as s, pytest.raises(Unauthenticated, match="revoked"):
-        auth.token_member(s, secret)
+    with system.db.reader() as s, pytest.raises(Unauthenticated, match="revoked"):
+        auth.token_actor(s, secret)
 
 
 def test_sessions_end(system):
@@ -70,3 +70,27 @@ def test_sessions_end(system):
         auth.end_session(s, secret)
     with system.db.reader() as s, pytest.raises(Unauthenticated):
         auth.session_member(s, secret)
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(system):
+    mid = _member(system)
+    with system.db.transaction() as s:
+        secret, token = auth.create_token(s, members.actor_for(s.get(Member, mid)), "ci")
+        tid = token.id
+    with system.db.reader() as s:
+        use = auth.token_actor(s, secret)
+        assert use.actor.member_id == mid and auth.token_use_is_stale(use)  # never used yet
+    with system.db.transaction() as s:
+        auth.touch_token(s, tid)
+    with system.db.reader() as s:
+        first = s.get(ApiToken, tid).last_used_at
+        assert first is not None and not auth.token_use_is_stale(s.get(ApiToken, tid))
+    with system.db.transaction() as s:
+        auth.touch_token(s, tid)  # within the minute: unchanged
+    with system.db.transaction() as s:
+        assert s.get(ApiToken, tid).last_used_at == first
+        s.get(ApiToken, tid).last_used_at = first - auth.TOKEN_TOUCH_EVERY
+    with system.db.transaction() as s:
+        auth.touch_token(s, tid)
+    with system.db.reader() as s:
+        assert s.get(ApiToken, tid).last_used_at > first - auth.TOKEN_TOUCH_EVERY

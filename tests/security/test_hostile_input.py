@@ -1,5 +1,6 @@
 """Oversized, malformed and hostile input gets a clear 4xx, and every route answers each role
-without a server error (the permission table decides, not an accident)."""
+without a server error even with an empty body. What each role may do is checked with valid
+requests in test_permission_matrix.py."""
 from __future__ import annotations
 
 import pytest
@@ -63,24 +64,3 @@ def test_every_route_answers_every_role_without_a_server_error(world):
             for role, h in [*tokens.items(), ("anonymous", {})]:
                 r = client.request(method.upper(), concrete, headers=h, json={})
                 assert r.status_code < 500, (method, path, role, r.status_code, r.text[:200])
-
-
-@pytest.mark.parametrize("method,path,allowed,body", [
-    ("post", "/api/v1/members", {"admin"}, {"email": "new{n}@example.org", "name": "New"}),
-    ("get", "/api/v1/members", {"committee", "chair", "admin"}, {}),
-    ("post", "/api/v1/channels", {"admin"}, {"platform": "bluesky", "handle": "h{n}.test"}),
-    ("get", "/api/v1/audit", {"chair", "admin"}, {}),
-    ("get", "/api/v1/audit/verify", {"chair", "admin"}, {}),
-    ("get", "/api/v1/comments", {"committee", "chair", "authorized"}, {}),
-    ("get", "/api/v1/incidents", {"committee", "chair"}, {}),
-    ("post", "/api/v1/publish/due", {"committee", "chair", "admin"}, {}),
-])
-def test_the_permission_table_is_what_the_api_enforces(world, method, path, allowed, body):
-    client, tokens = world
-    for n, (role, h) in enumerate(tokens.items()):
-        data = {k: v.format(n=n) if isinstance(v, str) else v for k, v in body.items()}
-        r = client.request(method.upper(), path, headers=h, json=data)
-        if role in allowed:
-            assert r.status_code != 403, (role, path)
-        else:
-            assert r.status_code == 403, (role, path, r.status_code)

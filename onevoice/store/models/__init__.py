@@ -1,13 +1,13 @@
 """All tables, imported here so that Alembic and `Base.metadata` see every one."""
 from .audit import AuditEvent, AuditHead
 from .base import Base, UTCDateTime, utcnow
-from .crisis import Comment, InboundCursor, Incident, IncidentEvent, Playbook
+from .crisis import Comment, InboundBatch, InboundCursor, Incident, IncidentEvent, Playbook
 from .monitoring import Campaign, ChannelMetricSample, EvaluationReport, LinkClick, PostMetricSample, TrackedLink
 from .notify import Notification
 from .publishing import Draft, MediaFile, OutboxEntry, Review
 from .governance import ApiToken, Channel, Member, PolicyPackVersion, RoleGrant, WebSession
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundCursor", "Incident",
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundBatch", "InboundCursor", "Incident",
            "IncidentEvent", "Notification", "Playbook", "Draft", "Member", "MediaFile", "OutboxEntry",
            "PolicyPackVersion", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
            "Campaign", "ChannelMetricSample", "EvaluationReport", "LinkClick", "PostMetricSample", "TrackedLink"]

@@ -35,6 +35,24 @@ class Comment(Base):
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class InboundBatch(Base):
+    """A checked batch of inbound comments waiting for a worker (queued intake, at scale).
+
+    The API stores the batch in one insert and answers at once; a worker triages and routes it
+    and deletes the row in the same transaction, so a batch is either waiting here or stored as
+    comments, never both and never neither."""
+
+    __tablename__ = "inbound_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # webhook | import
+    items: Mapped[list] = mapped_column(JSON)  # normalized items, dates as ISO strings
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class Incident(Base):
     __tablename__ = "incidents"
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import Field
 from sqlalchemy import select
 
-from onevoice.crisis import incidents, intake, playbooks, webhook
+from onevoice import jobs
+from onevoice.crisis import incidents, intake, playbooks, queue, webhook
 from onevoice.errors import InvalidInput
 from onevoice.governance.channels import get_channel
 from onevoice.governance.permissions import Action, require
@@ -36,7 +39,21 @@ def _items(payload) -> list:
     return items
 
 
-@router.post("/channels/{channel_id}/inbound", summary="Signed webhook: push comments and mentions of a channel")
+QUEUED = {202: {"description": "With ONEVOICE_INTAKE=queued: the batch is stored and the workers triage it"}}
+
+
+def _receive(system: System, channel_id: int, items: list, source: str):
+    """Inline: triaged and routed before the answer. Queued (at scale): stored, 202, then the workers."""
+    if system.settings.intake == "queued":
+        accepted = queue.accept(system.db, channel_id, items, source)
+        if accepted["batch"] is not None:
+            jobs.kick(system, "ingest_queued")
+        return JSONResponse(accepted, status_code=202)
+    return intake.ingest(system.db, channel_id, items, source, system.settings).as_dict()
+
+
+@router.post("/channels/{channel_id}/inbound", summary="Signed webhook: push comments and mentions of a channel",
+             responses=QUEUED)
 async def inbound(channel_id: Id, request: Request, system: System = Depends(get_system)) -> dict:
     body = await request.body()
     with system.db.reader() as s:
@@ -47,14 +64,16 @@ async def inbound(channel_id: Id, request: Request, system: System = Depends(get
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("the body is not JSON") from None
-    return intake.ingest(system.db, channel_id, _items(payload), "webhook", system.settings).as_dict()
+    # triage and the database are blocking work: off the event loop, like the sync routes
+    return await run_in_threadpool(_receive, system, channel_id, _items(payload), "webhook")
 
 
-@router.post("/channels/{channel_id}/comments", summary="Import comments (JSON list) as a committee member")
+@router.post("/channels/{channel_id}/comments", summary="Import comments (JSON list) as a committee member",
+             responses=QUEUED)
 def import_comments(channel_id: Id, payload: list[dict] | dict, who: Caller = Depends(caller),
                     system: System = Depends(get_system)) -> dict:
     require(who.actor, Action.COMMENT_IMPORT)
-    return intake.ingest(system.db, channel_id, _items(payload), "import", system.settings).as_dict()
+    return _receive(system, channel_id, _items(payload), "import")
 
 
 @router.get("/comments", summary="The inbox of triaged comments, newest first")
