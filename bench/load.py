@@ -22,6 +22,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ REQUESTS = 3000
 INTAKE_REQUESTS = 200
 BATCH = 50
 CONCURRENCY = 32
+ROUNDS = 3
 BROKER_DB = 11  # a Redis database of its own, emptied before the run
 TEXTS = [json.loads(line)["text"] for line in
          (Path(__file__).resolve().parents[2] / "shared" / "data" / "policy-cases" / "drafts.dev.jsonl").read_text().splitlines()]
@@ -159,7 +161,7 @@ def _postgres_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run() -> list[dict]:
+def run_once() -> list[dict]:
     results = []
     base = {**os.environ, "ONEVOICE_SCHEDULER": "off", "ONEVOICE_SECRET_KEY": "bench-secret"}
     results.append(run_setup("SQLite, 1 process", {**base, "ONEVOICE_HOME": tempfile.mkdtemp(prefix="onevoice-load-")}, 1))
@@ -179,17 +181,44 @@ def run() -> list[dict]:
     return results
 
 
+def run(rounds: int = ROUNDS) -> list[dict]:
+    """Every set-up `rounds` times, interleaved; each figure is the median of its rounds, with the
+    lowest and highest beside it (this machine's figures move by a third from run to run)."""
+    runs = [run_once() for _ in range(rounds)]
+    merged = []
+    for i, first in enumerate(runs[0]):
+        rows = [r[i] for r in runs if len(r) > i]
+        merged.append({"setup": first["setup"], "rounds": len(rows), **{
+            part: {key: [row[part][key] for row in rows] for key in first[part]} for part in ("screen", "intake")}})
+    return merged
+
+
+def _fig(values: list[float], digits: int = 0) -> str:
+    mid = statistics.median(values)
+    return f"{mid:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})" if len(values) > 1 else f"{mid:.{digits}f}"
+
+
 def table(results: list[dict]) -> str:
     lines = [(__doc__ or "").strip(), "",
+             f"Median of {results[0]['rounds'] if results else 0} rounds, lowest–highest in brackets.", "",
              "| set-up | screen req/s | screen p99 ms | intake comments/s (stored and triaged) | intake accepted/s | "
              "intake p99 ms (50 per request) | errors |",
              "|---|---|---|---|---|---|---|"]
     for r in results:
         s, i = r["screen"], r["intake"]
-        lines.append(f"| {r['setup']} | {s['per_s']:.0f} | {s['p99_ms']:.1f} | {i['comments_per_s']:.0f} | "
-                     f"{i['accepted_per_s']:.0f} | {i['p99_ms']:.1f} | {s['errors'] + i['errors']} |")
+        lines.append(f"| {r['setup']} | {_fig(s['per_s'])} | {_fig(s['p99_ms'])} | {_fig(i['comments_per_s'])} | "
+                     f"{_fig(i['accepted_per_s'])} | {_fig(i['p99_ms'])} | {sum(s['errors']) + sum(i['errors'])} |")
     return "\n".join(lines)
 
 
+def run_alone() -> list[dict]:
+    """run() in a fresh interpreter: the client must not carry the heap (and the garbage
+    collection pauses) of the benchmarks that ran before it in `make bench`."""
+    out = subprocess.run([sys.executable, "-m", "bench.load", "--json"], check=True, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    return json.loads(out.stdout)
+
+
 if __name__ == "__main__":
-    print(table(run()))
+    results = run()
+    print(json.dumps(results) if "--json" in sys.argv else table(results))
