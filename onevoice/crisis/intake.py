@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,6 +126,8 @@ def store_batch(session: Session, channel_id: int, items: list[dict], source: st
 
 def _route(session: Session, comment: Comment, settings, now: datetime, routed: dict[str, Incident]) -> int:
     """Join an open incident of the same channel and type from the last day, or open one."""
+    if comment.category not in routed:
+        _lock_incident_kind(session, comment.channel_id, comment.category)
     open_one = routed.get(comment.category) or session.scalar(
         select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
                                Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
@@ -147,6 +150,15 @@ def _route(session: Session, comment: Comment, settings, now: datetime, routed: 
                              settings=settings, now=now)
     routed[comment.category] = incident
     return incident.id
+
+
+def _lock_incident_kind(session: Session, channel_id: int, category: str) -> None:
+    """Two workers storing complaints for one channel at once must not both open an incident: on
+    PostgreSQL they queue on a lock per (channel, type) until the first commits. (SQLite writers
+    are serialized by BEGIN IMMEDIATE already.)"""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:channel, :kind)"),
+                        {"channel": channel_id, "kind": zlib.crc32(category.encode()) & 0x7FFFFFFF})
 
 
 def ingest(db: Database, channel_id: int, raw_items: Iterable[dict], source: str, settings=None,

@@ -106,8 +106,9 @@ def test_a_failing_batch_is_set_aside_after_its_attempts_and_the_rest_go_on(syst
 def test_workers_draining_at_once_store_every_comment_once(system, crew):
     """Four threads, each with its own connections, on one queue with overlapping ids (SKIP LOCKED)."""
     cid, _ = crew
+    complaint = "Why was my registration refused again? Third time."
     for n in range(40):
-        queue.accept(system.db, cid, batch(f"w{n % 30}", 20), "webhook")  # 10 batches repeat earlier ids
+        queue.accept(system.db, cid, batch(f"w{n % 30}", 20, complaint), "webhook")  # 10 batches repeat earlier ids
     errors = []
 
     def work():
@@ -124,6 +125,9 @@ def test_workers_draining_at_once_store_every_comment_once(system, crew):
     assert errors == []
     assert counts(system)[:2] == (30 * 20, 0)
     assert queue.waiting(system.db)["batches_failed"] == 0
+    with system.db.reader() as s:  # the workers raced to open it, and one incident holds them all
+        assert s.scalar(select(func.count(func.distinct(Comment.incident_id)))) == 1
+        assert s.scalar(select(func.count(Comment.id)).where(Comment.incident_id.is_(None))) == 0
 
 
 def test_the_api_answers_202_and_the_scheduler_job_triages(system, crew):
