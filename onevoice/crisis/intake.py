@@ -126,12 +126,16 @@ def store_batch(session: Session, channel_id: int, items: list[dict], source: st
 
 def _route(session: Session, comment: Comment, settings, now: datetime, routed: dict[str, Incident]) -> int:
     """Join an open incident of the same channel and type from the last day, or open one."""
-    if comment.category not in routed:
+    def open_of_kind():
+        return session.scalar(
+            select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
+                                   Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
+            .order_by(Incident.id.desc()).limit(1))
+
+    open_one = routed.get(comment.category) or open_of_kind()
+    if open_one is None:  # about to open one: wait for anyone opening the same, then look again
         _lock_incident_kind(session, comment.channel_id, comment.category)
-    open_one = routed.get(comment.category) or session.scalar(
-        select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
-                               Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
-        .order_by(Incident.id.desc()).limit(1))
+        open_one = open_of_kind()
     if open_one is not None:
         routed[comment.category] = open_one
         comment.incident_id = open_one.id
