@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 from onevoice.jobs import JOBS, run_job
 
@@ -22,6 +23,18 @@ app.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_pre
                 broker_connection_retry_on_startup=True, task_default_queue="onevoice")
 
 _system = None
+
+
+@worker_init.connect
+def _warm_up(**_) -> None:
+    """Load the intake path (models, triage lexicons and VADER: a second of CPU) once in the main
+    worker process, before the pool forks: each pool process then starts ready, instead of the
+    first batches after every worker start paying for it."""
+    import onevoice.system  # noqa: F401
+    from onevoice.crisis import queue  # noqa: F401
+    from onevoice.triage import triage
+
+    triage("warm-up")
 
 
 def system():

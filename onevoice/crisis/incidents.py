@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onevoice import audit
@@ -87,10 +87,8 @@ def open_incident(session: Session, actor: Actor, *, type: str, severity: int, t
                         checklist=[{"step": s, "done": False, "by": None, "at": None} for s in (spec.steps if spec else ())])
     session.add(incident)
     session.flush()
-    for cid in comment_ids:
-        comment = session.get(Comment, cid)
-        if comment is not None:
-            comment.incident_id = incident.id
+    if comment_ids:
+        session.execute(update(Comment).where(Comment.id.in_(list(comment_ids))).values(incident_id=incident.id))
     _event(session, incident, actor.label, "open", title)
     audit.record(session, actor.label, "incident.open", "incident", incident.id, None, incident_state(incident))
     escalate(session, incident, 0, settings, now)

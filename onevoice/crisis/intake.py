@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,72 +94,100 @@ def normalize_item(raw: dict, where: str = "item") -> dict:
 
 def store_batch(session: Session, channel_id: int, items: list[dict], source: str, triage: Callable,
                 settings, now: datetime, result: IntakeResult) -> None:
-    """Store, triage and route checked items inside the caller's transaction."""
+    """Store, triage and route checked items inside the caller's transaction.
+
+    Incidents are looked up once per category before the insert, so a batch is one INSERT with
+    each comment already linked, and an incident is escalated at most once per batch."""
     ids = [i["platform_id"] for i in items]
     seen = set(session.scalars(select(Comment.platform_id).where(Comment.channel_id == channel_id,
                                                                  Comment.platform_id.in_(ids))))
-    fresh: list[Comment] = []
+    rows: list[dict] = []
     for item in items:
         if item["platform_id"] in seen:
             result.duplicates += 1
             continue
         seen.add(item["platform_id"])
         t = triage(item["text"], item["author_followers"])
-        c = Comment(channel_id=channel_id, source=source, received_at=now, category=t.category,
-                    severity=t.severity, escalate=t.escalate, triage=t.to_dict(), handled=not t.escalate, **item)
-        session.add(c)
-        fresh.append(c)
+        rows.append({**item, "channel_id": channel_id, "source": source, "received_at": now, "category": t.category,
+                     "severity": t.severity, "escalate": t.escalate, "triage": t.to_dict(),
+                     "handled": not t.escalate, "incident_id": None})
+    if not rows:
+        return
+    by_kind: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["escalate"]:
+            by_kind.setdefault(row["category"], []).append(row)
+    found = {kind: _open_of_kind(session, channel_id, kind, now) for kind in by_kind}
+    missing = sorted(kind for kind, incident in found.items() if incident is None)
+    for kind in missing:  # about to open these: wait for anyone opening the same, then look again
+        _lock_incident_kind(session, channel_id, kind)
+    for kind in missing:
+        found[kind] = _open_of_kind(session, channel_id, kind, now)
+    for kind, incident in found.items():
+        for row in by_kind[kind] if incident else ():
+            row["incident_id"] = incident.id
+    # a Core insert: the ORM would split the rows into one statement per pattern of NULLs
+    comments = Comment.__table__
+    new_ids = dict(session.execute(insert(comments).returning(comments.c.platform_id, comments.c.id), rows).all())
+    for row in rows:
+        row["id"] = new_ids[row["platform_id"]]
+    result.new += len(rows)
+    result.escalated += sum(map(len, by_kind.values()))
+    for incident_id in _route(session, channel_id, by_kind, found, settings, now):
+        if incident_id not in result.incidents:
+            result.incidents.append(incident_id)
+    spike = spikes.check_channel(session, channel_id, now, settings)
+    if spike is not None and spike not in result.incidents:
+        result.incidents.append(spike)
+
+
+def _open_of_kind(session: Session, channel_id: int, kind: str, now: datetime) -> Incident | None:
+    """The open incident of this channel and type from the last day, to group comments into."""
+    return session.scalar(
+        select(Incident).where(Incident.channel_id == channel_id, Incident.type == kind,
+                               Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
+        .order_by(Incident.id.desc()).limit(1))
+
+
+def _route(session: Session, channel_id: int, by_kind: dict[str, list[dict]], found: dict[str, Incident | None],
+           settings, now: datetime) -> list[int]:
+    """Open an incident for each kind that has none, with its stored comments; raise the severity
+    of the found ones that the batch makes worse. Returns the incidents, kind by kind.
+
+    Every incident row is changed before anything is escalated or opened, in kind order: the
+    audit chain's head is the last lock a batch takes, so its holder never waits for an incident
+    another batch holds."""
+    from .escalation import ack_deadline, escalate
+
+    worst = {kind: max(rows, key=lambda r: r["severity"]) for kind, rows in by_kind.items()}  # first of the most severe
+    raised = []
+    for kind in sorted(by_kind):
+        incident, severity = found[kind], worst[kind]["severity"]
+        if incident is not None and severity > incident.severity:
+            incident.severity = severity
+            if incident.state == "open":
+                incident.ack_deadline = min(incident.ack_deadline or now, ack_deadline(severity, now))
+                raised.append(incident)
     session.flush()
-    result.new += len(fresh)
-    routed: dict[str, Incident] = {}  # one incident look-up per category and batch, not per comment
-    for c in fresh:
-        if c.escalate:
-            result.escalated += 1
-            incident_id = _route(session, c, settings, now, routed)
-            if incident_id not in result.incidents:
-                result.incidents.append(incident_id)
-    if fresh:
-        spike = spikes.check_channel(session, channel_id, now, settings)
-        if spike is not None and spike not in result.incidents:
-            result.incidents.append(spike)
-
-
-def _route(session: Session, comment: Comment, settings, now: datetime, routed: dict[str, Incident]) -> int:
-    """Join an open incident of the same channel and type from the last day, or open one."""
-    def open_of_kind():
-        return session.scalar(
-            select(Incident).where(Incident.channel_id == comment.channel_id, Incident.type == comment.category,
-                                   Incident.state != "resolved", Incident.opened_at >= now - GROUP_WINDOW)
-            .order_by(Incident.id.desc()).limit(1))
-
-    open_one = routed.get(comment.category) or open_of_kind()
-    if open_one is None:  # about to open one: wait for anyone opening the same, then look again
-        _lock_incident_kind(session, comment.channel_id, comment.category)
-        open_one = open_of_kind()
-    if open_one is not None:
-        routed[comment.category] = open_one
-        comment.incident_id = open_one.id
-        if comment.severity > open_one.severity:
-            from .escalation import ack_deadline, escalate
-
-            open_one.severity = comment.severity
-            if open_one.state == "open":
-                open_one.ack_deadline = min(open_one.ack_deadline or now, ack_deadline(comment.severity, now))
-                escalate(session, open_one, open_one.escalation_level, settings, now)
-        return open_one.id
-    reason = (comment.triage or {}).get("reasons") or []
-    title = f"{comment.category.capitalize()} on {comment.kind}" + (f": {reason[0]}" if reason else "")
-    incident = open_incident(session, SYSTEM, type=comment.category, severity=max(1, comment.severity),
-                             title=title, channel_id=comment.channel_id, comment_ids=[comment.id],
-                             settings=settings, now=now)
-    routed[comment.category] = incident
-    return incident.id
+    for incident in raised:
+        escalate(session, incident, incident.escalation_level, settings, now)
+    ids = []
+    for kind in sorted(by_kind):
+        if found[kind] is None:
+            reason = (worst[kind]["triage"] or {}).get("reasons") or []
+            title = f"{kind.capitalize()} on {worst[kind]['kind']}" + (f": {reason[0]}" if reason else "")
+            found[kind] = open_incident(session, SYSTEM, type=kind, severity=max(1, worst[kind]["severity"]),
+                                        title=title, channel_id=channel_id, comment_ids=[r["id"] for r in by_kind[kind]],
+                                        settings=settings, now=now)
+        ids.append(found[kind].id)
+    return ids
 
 
 def _lock_incident_kind(session: Session, channel_id: int, category: str) -> None:
     """Two workers storing complaints for one channel at once must not both open an incident: on
     PostgreSQL they queue on a lock per (channel, type) until the first commits. (SQLite writers
-    are serialized by BEGIN IMMEDIATE already.)"""
+    are serialized by BEGIN IMMEDIATE already.) Taken before the batch writes anything, in one
+    order, so a worker waiting here holds nothing another one waits for: no deadlock."""
     if session.bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:channel, :kind)"),
                         {"channel": channel_id, "kind": zlib.crc32(category.encode()) & 0x7FFFFFFF})

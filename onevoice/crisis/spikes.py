@@ -43,6 +43,11 @@ def hourly_counts(session: Session, channel_id: int, start: datetime, end: datet
 
 def check_channel(session: Session, channel_id: int, now: datetime, settings=None) -> int | None:
     """Open a spike incident for the channel if the last hour is a spike and none is open."""
+    # first, because it is one indexed look-up: during a spike every batch stops here
+    already = session.scalar(select(Incident.id).where(Incident.channel_id == channel_id, Incident.type == "spike",
+                                                       Incident.state != "resolved").limit(1))
+    if already is not None:
+        return None
     current = session.scalar(select(func.count(Comment.id)).where(
         Comment.channel_id == channel_id, Comment.escalate.is_(True),
         Comment.received_at > now - WINDOW, Comment.received_at <= now))
@@ -51,10 +56,6 @@ def check_channel(session: Session, channel_id: int, now: datetime, settings=Non
     baseline = hourly_counts(session, channel_id, now - WINDOW - BASELINE, now - WINDOW)
     limit = threshold(baseline)
     if current < limit:
-        return None
-    already = session.scalar(select(Incident.id).where(Incident.channel_id == channel_id, Incident.type == "spike",
-                                                       Incident.state != "resolved"))
-    if already is not None:
         return None
     from .incidents import open_incident
 

@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from onevoice import audit
@@ -148,16 +149,20 @@ class TokenUse:
     must_change_password: bool
 
 
-def token_actor(session: Session, secret: str) -> TokenUse:
-    """The member behind an API token, with their roles. Reads only: `touch_token` records the use."""
+# Built once: SQLAlchemy then reuses its compiled form and cache key on every API call.
+_TOKEN_USE = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Member.id, Member.email, Member.name,
+                     Member.active, Member.must_change_password, RoleGrant.role, RoleGrant.channel_id)
+              .join(Member, Member.id == ApiToken.member_id)
+              .outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
+              .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
+def token_actor(session: Session | Connection, secret: str) -> TokenUse:
+    """The member behind an API token, with their roles. Reads only: `touch_token` records the use.
+    Takes a session or, on the hot path of every API call, a bare connection."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         raise Unauthenticated("not an onevoice API token")
-    rows = session.execute(
-        select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Member.id, Member.email, Member.name,
-               Member.active, Member.must_change_password, RoleGrant.role, RoleGrant.channel_id)
-        .join(Member, Member.id == ApiToken.member_id)
-        .outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
-        .where(ApiToken.token_hash == _sha256(secret))).all()
+    rows = session.execute(_TOKEN_USE, {"token_hash": _sha256(secret)}).all()
     if not rows or rows[0][1] is not None:
         raise Unauthenticated("this API token is unknown or revoked")
     token_id, _, last_used, member_id, email, name, active, must_change = rows[0][:8]

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -65,6 +65,11 @@ class Database:
             yield session
         finally:
             session.close()  # ends the read transaction; loaded objects stay readable
+
+    def connect(self) -> Connection:
+        """A bare read connection (rolled back when closed): for the one-query look-ups every API
+        call makes, where a session's bookkeeping would cost more than the query."""
+        return self.engine.connect()
 
     def dispose(self) -> None:
         self.engine.dispose()

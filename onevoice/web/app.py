@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from onevoice import __version__
+from onevoice import __version__, jobs
 from onevoice.jobs import Scheduler
 from onevoice.system import System
 
@@ -72,6 +72,7 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
         runner = Scheduler(system) if scheduler else None
         if runner:
             runner.start()
+        jobs.prepare_kicks(system)
         yield
         if runner:
             runner.stop()

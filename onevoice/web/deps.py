@@ -65,8 +65,8 @@ async def optional_caller(request: Request, system: System = Depends(get_system)
 
 
 def _token_caller(system: System, secret: str) -> Caller:
-    with system.db.reader() as s:
-        use = auth.token_actor(s, secret)
+    with system.db.connect() as conn:
+        use = auth.token_actor(conn, secret)
     if auth.token_use_is_stale(use):
         with system.db.transaction() as s:
             auth.touch_token(s, use.token_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -13,10 +13,13 @@ class Comment(Base):
     """A reply or mention received on an official channel, deduplicated by the platform's id."""
 
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("channel_id", "platform_id"),)
+    # The unique (channel, platform id) index also serves look-ups by channel alone; the
+    # (channel, received) one serves the spike window and the inbox, without a table scan.
+    __table_args__ = (UniqueConstraint("channel_id", "platform_id"),
+                      Index("ix_comments_channel_received", "channel_id", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     platform_id: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(20), default="reply")  # reply | mention
     author: Mapped[str] = mapped_column(String(300), default="")
