@@ -38,12 +38,13 @@ def init(admin_email: str = typer.Option("admin@localhost.localdomain", help="e-
 
 @app.command()
 @friendly
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          access_log: bool = typer.Option(True, help="log every request (off when a reverse proxy in front logs them)")):
     """Serve the web application and the API."""
     import uvicorn
 
     uvicorn.run("onevoice.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=False)
+                log_level="info", access_log=access_log, proxy_headers=False)
 
 
 @app.command()

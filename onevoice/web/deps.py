@@ -21,7 +21,8 @@ SESSION_COOKIE = "onevoice_session"
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_system(request: Request) -> System:
+async def get_system(request: Request) -> System:
+    # async: FastAPI would run a plain function in the thread pool, a hand-off on every request
     return request.app.state.system
 
 

@@ -65,6 +65,21 @@ def test_replayed_batches_store_each_comment_once(system, crew):
     assert counts(system)[:2] == (5, 0)
 
 
+def test_batches_stored_together_keep_their_source_and_stop_at_the_group_size(system, crew, monkeypatch):
+    cid, _ = crew
+    monkeypatch.setattr(queue, "GROUP_ITEMS", 7)
+    queue.accept(system.db, cid, batch("hook", 3), "webhook")
+    queue.accept(system.db, cid, batch("file", 3), "import")
+    queue.accept(system.db, cid, batch("late", 3), "webhook")
+    with system.db.transaction() as s:  # the third batch would pass GROUP_ITEMS: left for the next claim
+        assert [len(b.items) for b in queue._claim(s, queue.GROUP)] == [3, 3]
+    assert queue.drain(system.db, system.settings) == 3
+    with system.db.reader() as s:
+        sources = dict(s.execute(select(Comment.platform_id, Comment.source)).all())
+    assert sources["hook-0"] == "webhook" and sources["file-2"] == "import" and sources["late-1"] == "webhook"
+    assert counts(system)[:2] == (9, 0)
+
+
 def test_a_worker_that_dies_mid_batch_loses_nothing(system, crew):
     cid, _ = crew
     queue.accept(system.db, cid, batch("d", 10), "import")
