@@ -12,8 +12,9 @@ Everything shares the machine's 2 cores: the client, the servers, the workers an
 The client (bench/http_client.py) sends a bounded number of pre-encoded requests over 32
 keep-alive connections, and its own CPU per request is in the table: it is what the client took
 from the servers (httpx, used before, took 2.6 ms per screening request, more than the server's
-1.9 ms, and halved the figures). The figures are requests/s (wall clock) and the p99 latency. Intake sends batches of 50 comments per request,
-the way the import and webhook endpoints are used. Intake comments/s counts comments stored,
+1.9 ms, and halved the figures). The figures are requests/s (wall clock) and the p99 latency.
+Intake sends batches of 50 comments per request, the way the import and webhook endpoints are
+used. Intake comments/s counts comments stored,
 triaged and routed: for the queued set-up, from the first request until the workers have
 emptied the queue. "Accepted" is how fast the API took the batches in.
 Run alone: python -m bench.load

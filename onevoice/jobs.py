@@ -100,6 +100,8 @@ JOBS: list[Job] = [
 
 
 KICK_WINDOW = 0.05  # seconds: the kicks of one process within it go to the workers as one
+_kick_lock = threading.Lock()
+_kicks_pending: set[str] = set()  # jobs whose task is about to be sent
 
 
 def kick(system, name: str) -> None:
@@ -125,10 +127,6 @@ def prepare_kicks(system) -> None:
     reach the workers a second late (importing Celery takes that long)."""
     if system.settings.broker_url:
         import onevoice.scale  # noqa: F401
-
-
-_kick_lock = threading.Lock()
-_kicks_pending: set[str] = set()
 
 
 def _send_kick(name: str) -> None:

@@ -124,8 +124,9 @@ def store_batch(session: Session, channel_id: int, items: list[dict], source: st
     for kind in missing:
         found[kind] = _open_of_kind(session, channel_id, kind, now)
     for kind, incident in found.items():
-        for row in by_kind[kind] if incident else ():
-            row["incident_id"] = incident.id
+        if incident is not None:
+            for row in by_kind[kind]:
+                row["incident_id"] = incident.id
     # a Core insert: the ORM would split the rows into one statement per pattern of NULLs
     comments = Comment.__table__
     new_ids = dict(session.execute(insert(comments).returning(comments.c.platform_id, comments.c.id), rows).all())
@@ -173,13 +174,14 @@ def _route(session: Session, channel_id: int, by_kind: dict[str, list[dict]], fo
         escalate(session, incident, incident.escalation_level, settings, now)
     ids = []
     for kind in sorted(by_kind):
-        if found[kind] is None:
+        incident = found[kind]
+        if incident is None:
             reason = (worst[kind]["triage"] or {}).get("reasons") or []
             title = f"{kind.capitalize()} on {worst[kind]['kind']}" + (f": {reason[0]}" if reason else "")
-            found[kind] = open_incident(session, SYSTEM, type=kind, severity=max(1, worst[kind]["severity"]),
-                                        title=title, channel_id=channel_id, comment_ids=[r["id"] for r in by_kind[kind]],
-                                        settings=settings, now=now)
-        ids.append(found[kind].id)
+            incident = open_incident(session, SYSTEM, type=kind, severity=max(1, worst[kind]["severity"]),
+                                     title=title, channel_id=channel_id, comment_ids=[r["id"] for r in by_kind[kind]],
+                                     settings=settings, now=now)
+        ids.append(incident.id)
     return ids
 
 

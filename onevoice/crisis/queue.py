@@ -6,7 +6,8 @@ Why: triage and incident routing are the slow part of intake. Queued, the API pr
 check and store, and any number of workers (Celery, or the in-process scheduler) do the rest in
 parallel. Batches are claimed with SKIP LOCKED on PostgreSQL, a few at a time, and deleted in
 the same transaction that stores their comments: a worker that dies mid-way rolls back and
-another takes the batches again. Duplicate platform ids are skipped as on the inline path, so replays are harmless.
+another takes the batches again. Duplicate platform ids are skipped as on the inline path, so
+replays are harmless.
 """
 from __future__ import annotations
 
