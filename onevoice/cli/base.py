@@ -84,18 +84,27 @@ def read_input(path: str) -> str:
         raise OnevoiceError(f"input is not valid UTF-8 (byte {exc.start})") from None
 
 
-def jsonl_batch(stream, handle) -> int:
-    """One JSON object per input line: `handle(item)` returns the output object, or raises
-    ValueError with the reason. Bad lines are reported on stderr with their line number and
-    skipped; the rest go on. Returns the exit code: 0 when every line was handled, 1 otherwise."""
+def jsonl_batch(stream, check, run=None, chunk: int = 64) -> int:
+    """One JSON object per input line. `check(item)` returns the item ready to run, or raises
+    ValueError with the reason; `run(ready_items)` turns up to `chunk` of them into output objects
+    at once (the learned layer reads a batch in one encoder call); without `run`, `check`'s result
+    is the output. Bad lines are reported on stderr with their line number and skipped; the rest
+    go on, in input order. Returns the exit code: 0 when every line was handled, 1 otherwise."""
     import json
 
     bad = 0
+    ready: list = []
+
+    def flush() -> None:
+        for result in (run(ready) if run else ready):
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        ready.clear()
+
     for number, raw in enumerate(stream, 1):
         if not raw.strip():
             continue
         try:
-            result = handle(json.loads(raw.decode("utf-8")))
+            item = check(json.loads(raw.decode("utf-8")))
         except UnicodeDecodeError:
             reason = "not valid UTF-8"
         except json.JSONDecodeError as exc:
@@ -103,9 +112,13 @@ def jsonl_batch(stream, handle) -> int:
         except ValueError as exc:
             reason = str(exc)
         else:
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            ready.append(item)
+            if len(ready) >= chunk:
+                flush()
             continue
+        flush()  # keep the output in input order around the error line
         bad += 1
         typer.echo(f"error: line {number}: {reason}", err=True)
+    flush()
     sys.stdout.flush()
     return 1 if bad else 0

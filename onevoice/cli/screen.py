@@ -75,7 +75,8 @@ def screen(
 def _batch(engine: Engine, path: str) -> int:
     stream = sys.stdin.buffer if path == "-" else open(path, "rb")
     try:
-        return jsonl_batch(stream, lambda item: engine.screen(Draft.from_dict(item)).to_batch_line())
+        return jsonl_batch(stream, Draft.from_dict,
+                           lambda drafts: [r.to_batch_line() for r in engine.screen_many(drafts)])
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

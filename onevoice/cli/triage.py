@@ -26,12 +26,17 @@ def triage(text: Optional[str] = typer.Argument(None, help="one comment (or use 
         return
     if text is not None:
         fail("give either a comment or --jsonl, not both")
-    raise typer.Exit(jsonl_batch(sys.stdin.buffer, _one))
+    raise typer.Exit(jsonl_batch(sys.stdin.buffer, _check, _run))
 
 
-def _one(item) -> dict:
-    from onevoice.triage import triage as classify
+def _run(items: list[dict]) -> list[dict]:
+    from onevoice.triage import triage_many
 
+    results = triage_many([i["text"] for i in items], [i.get("author_followers") for i in items])
+    return [t.to_batch_line(i.get("id")) for i, t in zip(items, results)]
+
+
+def _check(item) -> dict:
     if not isinstance(item, dict):
         raise ValueError("expected a JSON object")
     if not isinstance(item.get("text"), str):
@@ -39,4 +44,4 @@ def _one(item) -> dict:
     followers = item.get("author_followers")
     if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int) or followers < 0):
         raise ValueError("'author_followers' must be a whole number >= 0 or null")
-    return classify(item["text"], followers).to_batch_line(item.get("id"))
+    return item

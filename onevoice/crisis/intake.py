@@ -45,10 +45,28 @@ class IntakeResult:
         return dict(self.__dict__)
 
 
-def _default_triage():
-    from onevoice.triage import triage
+class _Triage:
+    """The default triage, which also triages a whole batch at once (one encoder call)."""
 
-    return triage
+    def __call__(self, text: str, followers: int | None = None):
+        from onevoice.triage import triage
+
+        return triage(text, followers)
+
+    def many(self, texts: list[str], followers: list[int | None]):
+        from onevoice.triage import triage_many
+
+        return triage_many(texts, followers)
+
+
+def _default_triage():
+    return _Triage()
+
+
+def _triage_all(triage: Callable, items: list[dict]) -> list:
+    texts, followers = [i["text"] for i in items], [i["author_followers"] for i in items]
+    many = getattr(triage, "many", None)
+    return many(texts, followers) if many else [triage(t, f) for t, f in zip(texts, followers)]
 
 
 def normalize_item(raw: dict, where: str = "item") -> dict:
@@ -101,13 +119,15 @@ def store_batch(session: Session, channel_id: int, items: list[dict], source: st
     ids = [i["platform_id"] for i in items]
     seen = set(session.scalars(select(Comment.platform_id).where(Comment.channel_id == channel_id,
                                                                  Comment.platform_id.in_(ids))))
-    rows: list[dict] = []
+    fresh: list[dict] = []
     for item in items:
         if item["platform_id"] in seen:
             result.duplicates += 1
             continue
         seen.add(item["platform_id"])
-        t = triage(item["text"], item["author_followers"])
+        fresh.append(item)
+    rows: list[dict] = []
+    for item, t in zip(fresh, _triage_all(triage, fresh) if fresh else ()):
         rows.append({**item, "channel_id": channel_id, "source": source, "received_at": now, "category": t.category,
                      "severity": t.severity, "escalate": t.escalate, "triage": t.to_dict(),
                      "handled": not t.escalate, "incident_id": None})

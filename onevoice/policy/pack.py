@@ -46,6 +46,21 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class LearnedClause:
+    """How the learned head of one clause turns its probability into a finding.
+
+    ``review``/``block`` of None take the thresholds the training chose by cross-validation
+    (stored with the heads); a pack sets them to trade recall for fewer reviews."""
+
+    clause: str
+    applies_to: tuple[str, ...] = DRAFT_KINDS
+    review: float | None = None
+    block: float | None = None
+    fix: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class PolicyPack:
     name: str
     version: str
@@ -54,6 +69,7 @@ class PolicyPack:
     rules: tuple[Rule, ...]
     organization: Organization
     source: str = ""
+    learned: tuple[LearnedClause, ...] = ()
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:
@@ -70,7 +86,8 @@ class PolicyPack:
         if clash:
             raise PolicyPackError(f"employer pack {employer.name}: rule ids already used: {', '.join(clash)}")
         return PolicyPack(self.name, f"{self.version}+{employer.name}@{employer.version}", self.title,
-                          self.clauses, self.rules + employer.rules, self.organization, self.source)
+                          self.clauses, self.rules + employer.rules, self.organization, self.source,
+                          self.learned)
 
 
 def _require(data: dict, key: str, where: str, kind: type = str):
@@ -159,8 +176,46 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
         extra={k: v for k, v in org_raw.items() if k not in {
             "name", "aliases", "public_phones", "public_emails", "public_domains", "public_addresses"}},
     )
+    learned = _learned(data.get("learned"), clause_ids, source)
     return PolicyPack(name=name, version=version, title=str(data.get("title") or name),
-                      clauses=tuple(clauses), rules=tuple(rules), organization=org, source=source)
+                      clauses=tuple(clauses), rules=tuple(rules), organization=org, source=source,
+                      learned=learned)
+
+
+def _threshold(raw: dict, key: str, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
+        raise PolicyPackError(f"{where}: {key!r} must be a probability between 0 and 1")
+    return float(value)
+
+
+def _learned(raw, clause_ids: set[str], source: str) -> tuple[LearnedClause, ...]:
+    """The ``learned:`` section: per clause, where its head applies, its thresholds and its fix."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise PolicyPackError(f"{source}: learned must be a mapping of clause ids")
+    out = []
+    for clause, spec in raw.items():
+        clause = str(clause)
+        where = f"{source}: learned[{clause}]"
+        if clause_ids and clause not in clause_ids:
+            raise PolicyPackError(f"{where}: clause {clause!r} is not defined in this pack")
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            raise PolicyPackError(f"{where}: must be a mapping")
+        kinds = _strings(spec.get("applies_to", list(DRAFT_KINDS)), f"{where}: applies_to")
+        bad = [k for k in kinds if k not in DRAFT_KINDS]
+        if bad:
+            raise PolicyPackError(f"{where}: applies_to has unknown kinds {bad}")
+        review, block = _threshold(spec, "review", where), _threshold(spec, "block", where)
+        if review is not None and block is not None and block < review:
+            raise PolicyPackError(f"{where}: block must not be below review")
+        out.append(LearnedClause(clause=clause, applies_to=kinds, review=review, block=block,
+                                 fix=str(spec.get("fix") or "").strip(), enabled=bool(spec.get("enabled", True))))
+    return tuple(out)
 
 
 def pack_path(name: str) -> Path:

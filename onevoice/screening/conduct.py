@@ -52,7 +52,6 @@ _MASKED = re.compile(r"(?<!\w)(?:f[*#@!_]+(?:c?k|ck)\w*|sh[*#@!_]+t\w*|b[*#@!_]+
 _INSULT = words_regex(INSULTS)
 _MOCKING = re.compile(r"(?<!\w)(?:" + "|".join(MOCKING) + ")", re.I)  # a word start first: much faster
 _EMOJI = re.compile("|".join(map(re.escape, RUDE_EMOJI)))
-_ROLL = re.compile("🙄")
 # "you are an idiot" is an insult; "idiot-proof" or "the idiot's guide" is not
 _INSULT_SAFE_AFTER = re.compile(r"^[-‐](?:proof|check)|^'s guide", re.I)
 
@@ -106,18 +105,4 @@ def harassment(params: dict, org) -> callable:
             s, e = view.to_original(a, b)
             yield Hit(s, e, "Mocking, flirting, attacking or threatening people crosses professional boundaries.",
                       "Remove the remark; keep replies factual, kind and about the subject.")
-    return detect
-
-
-@detector("conduct.sarcasm", clause="2.e")
-def sarcasm(params: dict, org) -> callable:
-    """An eye-roll at someone in a reply: condescension the committee should look at."""
-    def detect(text, draft):
-        t = text.base.text
-        if draft.kind != "reply" and not t.lstrip().startswith("@"):
-            return
-        for m in _ROLL.finditer(t):
-            s, e = text.base.to_original(m.start(), m.end())
-            yield Hit(s, e, "An eye-roll in a reply to someone reads as condescension.",
-                      "Answer the question kindly, or link the answer without comment.")
     return detect

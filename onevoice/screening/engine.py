@@ -1,4 +1,13 @@
-"""The screening engine: runs a policy pack's rules over a draft and decides.
+"""The screening engine: runs a policy pack's recognizers and learned clause heads over a draft
+and decides.
+
+Two layers find problems:
+- the recognizers (the pack's ``rules``) find what has a format: phone numbers, e-mails, ID and
+  card numbers, dates of birth, addresses, credentials, masked profanity, uncredited media;
+- the learned heads (the pack's ``learned`` section, ``learned.py``) score what is about meaning:
+  a patient's story, someone's health, unapproved news, contempt, speaking for the organization.
+  A head's probability above the clause's ``block`` threshold blocks, above ``review`` sends the
+  draft to the committee with the finding, below it says nothing.
 
 Decision: any finding of severity `block` blocks the draft, any `review` finding sends it to a
 human with the findings attached, otherwise it passes. The committee still approves every
@@ -8,16 +17,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from .model import Decision, Draft, Finding, Report, Severity
 from .normalize import ScreenText
 from .registry import Detector, load_all
+
+SPAN_SENTENCES = 2          # a learned finding points at its best sentence and at most one more
+SECOND_SENTENCE_AT = 0.6    # ... when that one scores at least this on its own
+IN_TEXT_AT = 0.25           # below this, the best sentence does not carry the clause: the evidence
+                            # is elsewhere (an attachment, an absence), so the finding has no span
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def _key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.lower())
+
+
+def _national_forms(phones) -> set[str]:
+    """The organization's international numbers as people also write them at home:
+    "+44 20 7946 0018" is "020 7946 0018" in London."""
+    import phonenumbers
+
+    out = set()
+    for phone in phones:
+        try:
+            n = phonenumbers.parse(phone, None)
+        except phonenumbers.NumberParseException:
+            continue
+        out.add(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return out
 
 
 @dataclass(frozen=True)
@@ -32,11 +62,36 @@ class _BoundRule:
     detect: Detector
 
 
+@dataclass(frozen=True)
+class _LearnedRule:
+    clause: str
+    clause_title: str
+    kinds: frozenset[str]
+    review: float
+    block: float
+    fix: str
+
+
+def default_learned():
+    """The shipped screening heads on their encoder, or None when no heads are built."""
+    from onevoice.learned.encoder import get_encoder
+    from onevoice.learned.heads import load
+
+    from .learned import LearnedScreening
+
+    heads = load("screening")
+    return None if heads is None else LearnedScreening(heads, get_encoder(heads.encoder))
+
+
 class Engine:
-    def __init__(self, pack) -> None:
+    def __init__(self, pack, learned=None) -> None:
+        """`learned`: a LearnedScreening; by default the shipped heads when the pack has a
+        ``learned`` section. Pass ``False`` for the recognizers alone."""
         registry = load_all()
         self.pack = pack
         self.rules: list[_BoundRule] = []
+        self.learned = None
+        self.learned_rules: list[_LearnedRule] = []
         for rule in pack.rules:
             if not rule.enabled:
                 continue
@@ -45,15 +100,42 @@ class Engine:
             allow = set(rule.allow)
             if rule.clause == "2.a":
                 org = pack.organization
-                allow |= {*org.public_phones, *org.public_emails, *org.public_addresses}
+                allow |= {*org.public_phones, *org.public_emails, *org.public_addresses,
+                          *_national_forms(org.public_phones)}
             self.rules.append(_BoundRule(
                 id=rule.id, clause=rule.clause, clause_title=clause.title,
                 severity=rule.severity, kinds=frozenset(rule.applies_to),
                 allow=frozenset(_key(a) for a in allow if _key(a)),
                 redact=rule.redact, detect=registered.factory(rule.params, pack.organization),
             ))
+        enabled = [lc for lc in pack.learned if lc.enabled]
+        if enabled and learned is not False:
+            self.learned = learned if learned is not None else default_learned()
+        if self.learned is not None:
+            chosen = self.learned.heads.meta.get("thresholds", {})
+            for lc in enabled:
+                if lc.clause not in self.learned.clauses:
+                    continue
+                cv = chosen.get(lc.clause, {})
+                review = lc.review if lc.review is not None else float(cv.get("review", 0.5))
+                block = lc.block if lc.block is not None else float(cv.get("block", 0.9))
+                self.learned_rules.append(_LearnedRule(
+                    clause=lc.clause, clause_title=pack.clause(lc.clause).title, kinds=frozenset(lc.applies_to),
+                    review=review, block=max(block, review), fix=lc.fix))
+
+    @property
+    def model_version(self) -> str | None:
+        return None if self.learned is None else f"{self.learned.heads.name}@{self.learned.heads.version}"
 
     def screen(self, draft: Draft) -> Report:
+        return self.screen_many([draft])[0]
+
+    def screen_many(self, drafts: Sequence[Draft]) -> list[Report]:
+        """Screen drafts together: the encoder reads all their sentences in one batch."""
+        scores = self.learned.score(drafts) if self.learned is not None and self.learned_rules and drafts else None
+        return [self._screen(d, scores[i] if scores else None) for i, d in enumerate(drafts)]
+
+    def _screen(self, draft: Draft, scores) -> Report:
         text = ScreenText(draft.text)
         findings: list[Finding] = []
         for rule in self.rules:
@@ -68,6 +150,8 @@ class Engine:
                     severity=rule.severity, start=hit.start, end=hit.end, text=matched,
                     explanation=hit.explanation, fix=hit.fix, evidence=hit.evidence,
                 ))
+        if scores:
+            findings.extend(self._learned_findings(draft, scores, {f.clause for f in findings}))
         findings = _dedupe(findings)
         return Report(
             decision=_decide(findings),
@@ -76,6 +160,35 @@ class Engine:
             policy=f"{self.pack.name}@{self.pack.version}",
             draft_id=draft.id,
         )
+
+    def _learned_findings(self, draft: Draft, scores, found: set[str]) -> list[Finding]:
+        """A finding per clause whose head scores the draft at or above its review threshold.
+        Where a recognizer already found the clause, its exact span stands for it."""
+        out = []
+        for rule in self.learned_rules:
+            if draft.kind not in rule.kinds or rule.clause in found:
+                continue
+            score = scores.get(rule.clause)
+            if score is None or score.probability < rule.review:
+                continue
+            severity = Severity.BLOCK if score.probability >= rule.block else Severity.REVIEW
+            band = f"block band, from {rule.block:.2f}" if severity is Severity.BLOCK else \
+                f"review band, {rule.review:.2f} to {rule.block:.2f}"
+            why = (f"The screening model reads this as a {rule.clause} {rule.clause_title} problem "
+                   f"(score {score.probability:.2f}, {band}).")
+            spans = [s for s in score.sentences[:SPAN_SENTENCES]
+                     if s is score.sentences[0] or s[2] >= SECOND_SENTENCE_AT]
+            if not spans or spans[0][2] < IN_TEXT_AT:
+                evidence = "; ".join(a.alt for a in draft.attachments if a.alt) or None
+                out.append(Finding(clause=rule.clause, clause_title=rule.clause_title, rule=f"{rule.clause}-learned",
+                                   severity=severity, start=0, end=0, text="", explanation=why, fix=rule.fix,
+                                   evidence=evidence or "the draft as a whole"))
+                continue
+            for start, end, _ in sorted(spans):
+                out.append(Finding(clause=rule.clause, clause_title=rule.clause_title, rule=f"{rule.clause}-learned",
+                                   severity=severity, start=start, end=end, text=draft.text[start:end],
+                                   explanation=why, fix=rule.fix))
+        return out
 
     def _redact(self, text: str, findings: list[Finding]) -> str:
         redactable = {r.id for r in self.rules if r.redact}

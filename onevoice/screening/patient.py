@@ -6,9 +6,10 @@ is) a patient, and something that happened to that person (a time, a place of ca
 or a clinical finding). "Anonymous", pseudonymised and with-permission cases still count.
 
 What passes: general clinical education ("children with laryngomalacia often…"; plural,
-conditional or modal statements), explicitly fictional teaching cases and published studies.
-Replies that give one person treatment advice are patient care too. The vocabulary lives in
-lexicons/patient_cues.txt so that it can grow without touching the logic.
+conditional or modal statements), explicitly fictional teaching cases and published studies. The vocabulary lives in
+lexicons/patient_cues.txt so that it can grow without touching the logic. Individual treatment
+advice in a reply, and cases this recognizer's cues do not reach, are the learned 2.d head's
+(``learned.py``): on the training corpus the advice cues added nothing to it.
 """
 from __future__ import annotations
 
@@ -238,83 +239,6 @@ def _case_detector(want_sure: bool):
 def case_details(params: dict, org) -> callable:
     """Stories about a specific patient or their care, named or not (clear cases)."""
     return _case_detector(True)(params, org)
-
-
-@detector("patient.possible_case", clause="2.d")
-def possible_case(params: dict, org) -> callable:
-    """Sentences that may tell a patient's story (for the committee to check)."""
-    return _case_detector(False)(params, org)
-
-
-# ---- individual treatment advice -------------------------------------------------------------
-
-_DOSE = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|micrograms?|milligrams?|ml|cc|puffs?|drops?|gotas|gouttes|tropfen|gocce|"
-    r"tablets?|tabs?|pills?|units?|iu|l/min|lpm|l|litres?|liters?|sprays?|nebs?|sachets?|spoons?|teaspoons?|tsp|hub|hübe|bouffées|"
-    r"inhalaciones|inalazioni|comprimidos?|comprimés?|compresse)(?:/kg)?\b", re.I)
-_YOUR_CHILD = re.compile(
-    r"\b(?:your|tu|su|votre|ton|ta|dein\w*|ihr\w*|tuo|tua|seu|sua|vostro|vostra)\s+(?:little\s+|baby\s+)?"
-    r"(?:son|daughter|child|kid|baby|little one|boy|girl|toddler|teen|infant|hijo|hija|bebé|niño|niña|fils|fille|"
-    r"bébé|enfant|sohn|tochter|kind|baby|figlio|figlia|bambino|bambina|filho|filha|criança|bebê)\b", re.I)
-_DIRECTIVE = re.compile(
-    r"\b(?:give|giving|take|taking|try|use|start|increase|stop|double|halve|switch|put (?:him|her) on|you should|"
-    r"you need to|you must|I'?d|I would|just|dale|dele|dales|donnez|donne|geben sie|gib|dategli|date|dê|"
-    r"administre|aumenta|augmentez|erhöhen)\b", re.I)
-_DIAGNOSIS = re.compile(
-    r"\b(?:sounds|looks|seems)\s+(?:to me\s+)?like\s+(?:(?:an?|the)\s+)?(?:\w+\s+){0,2}?"
-    r"(?:croup|asthma|reflux|laryngomalacia|tracheomalacia|bronchiolitis|pneumonia|allergy|infection|\w+itis|\w+malacia)\b"
-    r"|\b(?:suena a|parece (?:un[ao]? )?|on dirait (?:un[e]? )?|klingt nach|sembra (?:un[ao]? )?|parece (?:ser )?)"
-    r"(?:crup|asma|laringomalacia|bronquiolitis|laryngite|asthme|pseudokrupp|asthma|laringite|bronchiolite)\b",
-    re.I)
-_DECLINE = re.compile(r"\b(?:can'?t|cannot|can not|unable to|don'?t|do not|won'?t)\s+(?:give|offer|provide)\s+"
-                      r"(?:individual|personal|specific)?\s*(?:medical )?advice\b", re.I)
-
-
-@detector("patient.treatment_advice", clause="2.d")
-def treatment_advice(params: dict, org) -> callable:
-    """Individual treatment advice: a dose or a diagnosis for one person (clear cases)."""
-    def detect(text, draft):
-        yield from _advice(text, draft, want_sure=True)
-    return detect
-
-
-@detector("patient.possible_advice", clause="2.d")
-def possible_advice(params: dict, org) -> callable:
-    """Replies that may advise one person on treatment (for the committee to check)."""
-    def detect(text, draft):
-        yield from _advice(text, draft, want_sure=False)
-    return detect
-
-
-def _advice(text, draft, want_sure: bool):
-    view = text.base
-    t = view.text
-    if _DECLINE.search(t) and not _DOSE.search(t):
-        return
-    addressed = draft.kind == "reply" or t.lstrip().startswith("@")
-    seen = set()
-    for pattern in (_DOSE, _DIAGNOSIS):
-        for m in pattern.finditer(t):
-            s0, e0 = sentence_bounds(t, m.start())
-            if s0 in seen:
-                continue
-            sentence = t[s0:e0]
-            targeted = bool(_YOUR_CHILD.search(sentence) or re.search(r"\b(?:him|her|le|la|lui|ihm|ihr|gli|lhe)\b", sentence, re.I))
-            directive = bool(_DIRECTIVE.search(sentence))
-            if pattern is _DOSE:
-                sure = (targeted and directive) or (addressed and directive)
-                maybe = addressed or targeted
-            else:
-                sure = addressed and (targeted or "to me" in sentence.lower())
-                maybe = addressed or targeted
-            if not maybe or sure != want_sure:
-                continue
-            seen.add(s0)
-            s, e = view.to_original(s0, e0)
-            yield Hit(s, e, "Advising one person on their (or their child's) treatment is patient care on social "
-                            "media, which 2.d rules out.",
-                      "Say you can't give individual medical advice here and point them to their own doctor or "
-                      "emergency services.", confidence=1.0 if sure else 0.6)
 
 
 # ---- patient images ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def detector(name: str, clause: str) -> Callable[[Factory], Factory]:
 def load_all() -> dict[str, Registered]:
     """Import every detector module so that its registrations run."""
     from . import (  # noqa: F401  (imported for their registrations)
-        attribution, conduct, confidential, employer, patient, personal_info, voice,
+        conduct, confidential, employer, patient, personal_info, voice,
     )
 
     return REGISTRY

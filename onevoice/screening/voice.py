@@ -11,7 +11,6 @@ import re
 
 from .model import Hit
 from .registry import detector
-from .text_patterns import clause_span
 
 
 def _patterns(names: tuple[str, ...]) -> list[re.Pattern]:

@@ -23,8 +23,11 @@ def test_one_comment(tmp_path):
 
 
 def test_followers_option(tmp_path):
-    r = run(["The livestream sound was awful.", "--followers", "90000"], tmp_path)
-    assert r.returncode == 0 and json.loads(r.stdout)["severity"] == 2
+    small = run(["The livestream sound was awful.", "--followers", "90"], tmp_path)
+    big = run(["The livestream sound was awful.", "--followers", "90000"], tmp_path)
+    assert small.returncode == 0 and big.returncode == 0
+    small, big = json.loads(small.stdout), json.loads(big.stdout)
+    assert small["escalate"] and big["severity"] == min(3, small["severity"] + 1)
 
 
 def test_batch_contract_and_errors(tmp_path):

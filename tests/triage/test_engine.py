@@ -1,7 +1,12 @@
-"""Triage on comments written for these tests (none taken from the dev data)."""
+"""Triage on comments written for these tests (none taken from the dev data or the training corpus).
+
+Triage is learned, so a single comment may go either way; these tests hold it to an accuracy
+over fixed cases (with every miss in the failure message) and to the rules that must always hold:
+escalation exactly for the four escalated categories, severity 0 exactly when not escalated, the
+audience bump.
+"""
 from __future__ import annotations
 
-import pytest
 
 from onevoice.triage import CATEGORIES, ESCALATE, triage, triage_batch
 from onevoice.triage.sentiment import negative_probability
@@ -49,16 +54,20 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text,category", CASES)
-def test_category(text, category):
-    t = triage(text)
-    assert t.category == category, (t.category, t.reasons)
-    assert t.escalate is (category in ESCALATE)
-    assert (t.severity == 0) is (not t.escalate)
-    assert 0 <= t.severity <= 3
+def test_categories_of_hand_written_comments():
+    results = triage_batch([{"text": text} for text, _ in CASES])
+    misses = [(text, want, t.category) for (text, want), t in zip(CASES, results) if t.category != want]
+    assert len(misses) <= len(CASES) * 0.15, misses
+    wrong_side = [(text, want, t.category) for (text, want), t in zip(CASES, results)
+                  if t.escalate is not (want in ESCALATE)]
+    assert len(wrong_side) <= len(CASES) * 0.1, wrong_side
+    for t in results:
+        assert t.escalate is (t.category in ESCALATE)
+        assert (t.severity == 0) is (not t.escalate)
+        assert 0 <= t.severity <= 3
 
 
-@pytest.mark.parametrize("text,severity", [
+SEVERITIES = [
     ("The audio in today's session was awful.", 1),                      # minor negative feedback
     ("Your receptionist was rude and I want a refund.", 2),               # serious complaint
     ("You clowns 🤡", 2),                                                  # abuse
@@ -68,19 +77,26 @@ def test_category(text, category):
     ("Your account has been hacked, it's posting crypto links.", 3),      # security incident
     ("I know where you work. Watch your back.", 3),                       # threat of violence
     ("Thanks for the great course!", 0),
-])
-def test_severity_rules(text, severity):
-    assert triage(text).severity == severity, triage(text)
+]
+
+
+def test_severities_of_hand_written_comments():
+    results = triage_batch([{"text": text} for text, _ in SEVERITIES])
+    misses = [(text, want, t.severity) for (text, want), t in zip(SEVERITIES, results) if t.severity != want]
+    assert len(misses) <= 2, misses
+    assert all(abs(t.severity - want) <= 1 for (_, want), t in zip(SEVERITIES, results)), misses
 
 
 def test_followers_bump_raises_by_one_and_caps_at_three():
-    text = "The audio in today's session was awful."
-    assert triage(text, 200).severity == 1
-    big = triage(text, 150_000)
-    assert big.severity == 2 and any("audience" in r for r in big.reasons)
-    assert triage("I'm taking legal action against you.", 150_000).severity == 3
-    assert triage("Thanks for the great course!", 150_000).severity == 0  # not negative: no bump
-    assert triage(text, None).severity == 1
+    for text, _ in SEVERITIES:
+        small, big = triage(text, 200), triage(text, 150_000)
+        assert small.category == big.category
+        if small.escalate:
+            assert big.severity == min(3, small.severity + 1)
+            assert (big.severity > small.severity) is any("audience" in r for r in big.reasons)
+        else:
+            assert big.severity == small.severity == 0  # not escalated: no bump
+        assert triage(text, None).severity == small.severity
 
 
 def test_result_shape_and_reasons():
@@ -99,8 +115,10 @@ def test_obfuscated_abuse_is_found():
 
 def test_empty_and_batch():
     assert triage("").category == "neutral" and triage("").severity == 0
-    out = triage_batch([{"text": "👎"}, {"text": "Thanks!", "author_followers": 3}])
-    assert [t.category for t in out] == ["complaint", "praise"]
+    assert triage(" \n").category == "neutral"
+    texts = [text for text, _ in CASES[:8]]
+    batch = triage_batch([{"text": t} for t in texts])
+    assert [b.to_dict() for b in batch] == [triage(t).to_dict() for t in texts]  # a batch decides as one by one
 
 
 def test_learned_sentiment_reads_plain_negative_prose():
