@@ -27,6 +27,8 @@ SPAN_SENTENCES = 2          # a learned finding points at its best sentence and 
 SECOND_SENTENCE_AT = 0.6    # ... when that one scores at least this on its own
 IN_TEXT_AT = 0.25           # below this, the best sentence does not carry the clause: the evidence
                             # is elsewhere (an attachment, an absence), so the finding has no span
+ATTACHMENT_MARGIN = 0.3     # ... and so when an attachment is described and the draft scores this
+                            # much above its best sentence: the attachment carries the score
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -178,7 +180,9 @@ class Engine:
                    f"(score {score.probability:.2f}, {band}).")
             spans = [s for s in score.sentences[:SPAN_SENTENCES]
                      if s is score.sentences[0] or s[2] >= SECOND_SENTENCE_AT]
-            if not spans or spans[0][2] < IN_TEXT_AT:
+            described = any(a.alt for a in draft.attachments)
+            if not spans or spans[0][2] < IN_TEXT_AT or (
+                    described and score.probability - spans[0][2] > ATTACHMENT_MARGIN):
                 evidence = "; ".join(a.alt for a in draft.attachments if a.alt) or None
                 out.append(Finding(clause=rule.clause, clause_title=rule.clause_title, rule=f"{rule.clause}-learned",
                                    severity=severity, start=0, end=0, text="", explanation=why, fix=rule.fix,

@@ -9,7 +9,7 @@ def test_sentences_keep_offsets_into_the_original():
     text = "Big news! The congress moves to Porto in 2027.\n\n2/3 Registration opens in May. See you there"
     spans = sentences(text)
     assert [text[s:e] for s, e in spans] == [
-        "Big news! The congress moves to Porto in 2027.", "2/3 Registration opens in May.", "See you there"]
+        "Big news! The congress moves to Porto in 2027.", "2/3 Registration opens in May. See you there"]  # short tail joins
 
 
 def test_short_pieces_join_the_next_sentence():

@@ -61,7 +61,7 @@ def test_batch_contract_and_bad_lines(tmp_path):
 
 def test_cli_text_mode_exit_codes(tmp_path):
     env = {**os.environ, "ONEVOICE_HOME": str(tmp_path)}
-    ok = subprocess.run([BIN, "screen", "-"], input="See you at the congress!", capture_output=True, text=True, env=env)
+    ok = subprocess.run([BIN, "screen", "-"], input="Registration for the spring webinar series is open on our website.", capture_output=True, text=True, env=env)
     assert ok.returncode == 0 and "PASS" in ok.stdout
     bad = subprocess.run([BIN, "screen", "-", "--format", "json"], input="call 555-0143", capture_output=True,
                          text=True, env=env)

@@ -16,15 +16,16 @@ def run(args, tmp_path, stdin=None):
 
 
 def test_one_comment(tmp_path):
-    r = run(["great job losing my registration again 👏"], tmp_path)
+    r = run(["I paid for the congress two months ago and still have no registration or receipt. Nobody answers."], tmp_path)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["category"] == "complaint" and out["escalate"] is True and out["severity"] >= 1 and out["reasons"]
 
 
 def test_followers_option(tmp_path):
-    small = run(["The livestream sound was awful.", "--followers", "90"], tmp_path)
-    big = run(["The livestream sound was awful.", "--followers", "90000"], tmp_path)
+    text = "The livestream sound was awful and nobody answered my emails about it."
+    small = run([text, "--followers", "90"], tmp_path)
+    big = run([text, "--followers", "90000"], tmp_path)
     assert small.returncode == 0 and big.returncode == 0
     small, big = json.loads(small.stdout), json.loads(big.stdout)
     assert small["escalate"] and big["severity"] == min(3, small["severity"] + 1)
