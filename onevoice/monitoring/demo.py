@@ -260,11 +260,13 @@ def generate(system, seed: int = 2026, force: bool = False, days: int = 365, now
                 workflow.review(s, reviewer, d.id, "request_changes", "Please keep it professional (2.e).")
                 workflow.edit(s, author, d.id, engine, text=CHANGED_TEXT.format(link=url))
                 workflow.submit(s, author, d.id, engine)
+                _accept_if_blocked(s, chair, d)
                 reviews_at.append(reviews_at[0] + timedelta(hours=rng.uniform(4, 30)))
                 workflow.review(s, reviewers[0] if reviewer is reviewers[1] else reviewers[1], d.id, "approve")
             elif action == "reject":
                 workflow.review(s, reviewer, d.id, "reject", "Patient details must not be discussed (2.d).")
             else:
+                _accept_if_blocked(s, chair, d)
                 workflow.review(s, reviewer, d.id, "approve")
             for r, at in zip(d.reviews, _spread(reviews_at, len(d.reviews))):
                 r.created_at = at
@@ -338,7 +340,7 @@ def generate(system, seed: int = 2026, force: bool = False, days: int = 365, now
                 answer = ANSWERS.get(t_.category)
                 reply_delay = timedelta(hours=rng.lognormvariate(1.2, 1.0))
                 if answer and received + reply_delay < now and rng.random() < 0.85:
-                    _reply(s, engine, authors[comment_no % 2], reviewers[comment_no % 2], cid, c, incident, answer,
+                    _reply(s, engine, authors[comment_no % 2], reviewers[comment_no % 2], chair, cid, c, incident, answer,
                            received + reply_delay)
                     result.drafts += 1
                 c.handled = incident is None or incident.state == "resolved"
@@ -396,11 +398,19 @@ def _incident(s, rng, c: Comment, t_, cid: int, received: datetime, now: datetim
     return i
 
 
-def _reply(s, engine, author, reviewer, cid: int, c: Comment, incident: Incident | None, text: str,
+def _accept_if_blocked(s, chair, d) -> None:
+    """The learned screening may block a demo text the demo means as fine: the demo chair then
+    reads the finding and accepts it, through the same override a real chair uses."""
+    if (d.screening or {}).get("decision") == "block":
+        workflow.override_block(s, chair, d.id, "Demo organization: the chair read this finding and accepts the post.")
+
+
+def _reply(s, engine, author, reviewer, chair, cid: int, c: Comment, incident: Incident | None, text: str,
            published_at: datetime) -> None:
     d = workflow.create_draft(s, author, cid, text, kind="reply", reply_to={"id": c.platform_id, "url": None},
                               incident_id=incident.id if incident else None)
     workflow.submit(s, author, d.id, engine)
+    _accept_if_blocked(s, chair, d)
     workflow.review(s, reviewer, d.id, "approve")
     workflow.schedule(s, author, d.id, None)
     d.created_at = c.received_at + (published_at - c.received_at) / 3

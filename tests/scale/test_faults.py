@@ -71,7 +71,7 @@ def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path):
     with LocalMastodon() as mastodon:
         org = mastodon.api.add_account("ipala")
         c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-        d = approved_and_scheduled(system, c, "Survives a killed worker")
+        d = approved_and_scheduled(system, c, "Our spring airway webinar opens for registration today: https://ipala.org/webinars")
         mastodon.api.state.faults.hold_after_create_s = 30
         env = {**os.environ, "ONEVOICE_DATABASE_URL": system.settings.database_url, "ONEVOICE_HOME": str(tmp_path),
                "ONEVOICE_SECRET_KEY": system.settings.secret_key}

@@ -15,7 +15,7 @@ CASES = [
     ("official", "Get well soon to our secretary Lena, who is recovering from a hip replacement!", {"2.a"}, "hip replacement"),
     ("official", "Email our past president at p.nguyen.home@example.co.uk to say thanks", {"2.a"}, "p.nguyen.home@example.co.uk"),
     ("official", "Tickets from our volunteer Sam: call five five five, zero one two three.", {"2.a"}, "five five five, zero one two three"),
-    ("official", "Raffle winner: DOB 12/03/1979, passport X1234567, please collect.", {"2.a"}, "passport X1234567"),
+    ("official", "Raffle winner: DOB 12/03/1979, passport X1234567, please collect.", {"2.a"}, "12/03/1979"),
     ("official", "Registration desk opens 08:00 in Hall B, Room 214. Abstract #3412 is in session 5.", set(), None),
     ("official", "Contact the secretariat at info@ipala.org or +44 20 7946 0018.", set(), None),
     ("official", "Venue: Grand Riverside Hotel, 200 Quay Street, Manchester M3 3HL.", set(), None),
