@@ -15,7 +15,6 @@ figures written into the metadata are those out-of-fold figures.
 """
 from __future__ import annotations
 
-import datetime
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,18 +156,8 @@ def build(data_dir: Path, encoder, progress=lambda *a: None, c_grid=C_GRID, hash
 
     report["recognizers"] = recognizer_contributions(items, oof_all, thresholds)
 
-    meta = {
-        "encoder": encoder.name,
-        "version": datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S"),
-        "trained": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "corpus_digest": corpus.digest(items),
-        "corpus_items": len(items),
-        "public_tweets": len(train_tweets),
-        "hashed_ngrams": hashed,
-        "clauses": list(CLAUSES),
-        "thresholds": thresholds,
-        "cv": report,
-    }
+    meta = fit.metadata(encoder, items, public_tweets=len(train_tweets), hashed_ngrams=hashed,
+                        clauses=list(CLAUSES), thresholds=thresholds, cv=report)
     return Built(meta, heads, oof_all, report, items)
 
 

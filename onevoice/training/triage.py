@@ -7,7 +7,6 @@ teach what abuse looks like without drowning the complaints.
 """
 from __future__ import annotations
 
-import datetime
 import zlib
 from pathlib import Path
 
@@ -117,17 +116,8 @@ def build(data_dir: Path | None, encoder, progress=lambda *a: None, c_grid=C_GRI
                 "items": int(k.sum()), "escalate_f1": fit.prf((p_esc >= t_esc)[k], y_esc[k])["f1"],
                 "category_accuracy": round(float(np.mean(pred_cat[k] == y_cat[k])), 4)}
 
-    meta = {
-        "encoder": encoder.name,
-        "version": datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d%H%M%S"),
-        "trained": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "corpus_digest": corpus.digest(items),
-        "corpus_items": len(items),
-        "public_abuse_tweets": len(extra),
-        "hashed_ngrams": hashed,
-        "thresholds": {"escalate": t_esc},
-        "cv": report,
-    }
+    meta = fit.metadata(encoder, items, public_abuse_tweets=len(extra), hashed_ngrams=hashed,
+                        thresholds={"escalate": t_esc}, cv=report)
     return Built(meta, heads, {"escalate": p_esc}, report, items)
 
 
