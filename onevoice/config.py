@@ -12,6 +12,16 @@ ONEVOICE_INTAKE        inline (default: pushed comments are triaged before the r
                        queued (stored as a batch, 202 Accepted, triaged by the workers)
 ONEVOICE_BROKER_URL    Celery broker (redis://… or amqp://…); when set, work the API hands off is
                        sent to the Celery workers at once instead of waiting for the next round
+
+Security (docs/security.md):
+ONEVOICE_MAX_DRAFT_CHARS   longest draft or screened text accepted (20000); longer gets 413
+ONEVOICE_SCREEN_PER_MINUTE screening requests per member per minute (60); more gets 429
+ONEVOICE_SECURE_COOKIES    1: session cookies are `Secure` and `__Host-` prefixed (behind a TLS proxy)
+ONEVOICE_TRUSTED_PROXIES   comma-separated proxy addresses whose X-Forwarded-For/-Proto are believed
+ONEVOICE_AUDIT_KEY         key of the audit chain's HMAC; when unset one is generated once into
+                           ONEVOICE_HOME/audit.key (0600), outside the database on purpose
+ONEVOICE_AUDIT_ANCHOR_HOURS how often the audit head is sent to the committee as an anchor (24; 0: never)
+ONEVOICE_ALLOW_PRIVATE_URLS 1: channel base URLs may point at loopback/private addresses (tests only)
 """
 from __future__ import annotations
 
@@ -37,6 +47,13 @@ class Settings:
     smtp: dict = field(default_factory=dict)
     intake: str = "inline"  # inline | queued
     broker_url: str = ""
+    max_draft_chars: int = 20_000
+    screen_per_minute: int = 60
+    secure_cookies: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    audit_key: str = ""
+    audit_anchor_hours: int = 24
+    allow_private_urls: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -53,7 +70,35 @@ class Settings:
                    smtp={k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items()
                          if k.startswith("ONEVOICE_SMTP_")},
                    intake=_choice(env, "ONEVOICE_INTAKE", ("inline", "queued")),
-                   broker_url=env.get("ONEVOICE_BROKER_URL", ""))
+                   broker_url=env.get("ONEVOICE_BROKER_URL", ""),
+                   max_draft_chars=_positive(env, "ONEVOICE_MAX_DRAFT_CHARS", 20_000),
+                   screen_per_minute=_positive(env, "ONEVOICE_SCREEN_PER_MINUTE", 60),
+                   secure_cookies=_flag(env, "ONEVOICE_SECURE_COOKIES"),
+                   trusted_proxies=tuple(p.strip() for p in env.get("ONEVOICE_TRUSTED_PROXIES", "").split(",")
+                                         if p.strip()),
+                   audit_key=env.get("ONEVOICE_AUDIT_KEY") or _stored_secret(home, "audit.key"),
+                   audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
+                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
+
+
+def _flag(env: dict, name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise InvalidInput(f"{name} must be 1 or 0, not {value!r}")
+    return value in ("1", "true", "yes")
+
+
+def _positive(env: dict, name: str, default: int, zero: bool = False) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {raw!r}") from None
+    if value < (0 if zero else 1):
+        raise InvalidInput(f"{name} must be {'0 or more' if zero else 'at least 1'}, not {value}")
+    return value
 
 
 def _choice(env: dict, name: str, options: tuple[str, ...]) -> str:
@@ -63,11 +108,18 @@ def _choice(env: dict, name: str, options: tuple[str, ...]) -> str:
     return value
 
 
-def _stored_secret(home: Path) -> str:
-    path = home / "secret.key"
+def make_home(home: Path) -> None:
+    """ONEVOICE_HOME holds the database and the keys: only its owner may read it (0700)."""
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+        os.chmod(home, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _stored_secret(home: Path, name: str = "secret.key") -> str:
+    path = home / name
     if path.exists():
         return path.read_text().strip()
-    home.mkdir(parents=True, exist_ok=True)
+    make_home(home)
     key = secrets.token_urlsafe(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:

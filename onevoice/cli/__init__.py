@@ -6,6 +6,6 @@ system (recorded in the audit log as "cli:<user>"), the way `manage.py` works fo
 from __future__ import annotations
 
 from .base import app
-from . import admin, crisis, drafts, model, monitoring, screen, triage  # noqa: F401,E402  (register their commands)
+from . import admin, audit, crisis, drafts, model, monitoring, screen, triage  # noqa: F401,E402  (register their commands)
 
 __all__ = ["app"]

@@ -1,4 +1,4 @@
-"""Set-up and administration: init, serve, members, channels, tokens, audit."""
+"""Set-up and administration: init, serve, members, channels, tokens."""
 from __future__ import annotations
 
 import json
@@ -9,18 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from onevoice import audit as audit_log
 from onevoice.governance import auth, channels as channel_service, members as member_service
 
 from .base import app, friendly, operator, read_input, system
 
 member_app = typer.Typer(no_args_is_help=True, help="Members and their roles.")
 channel_app = typer.Typer(no_args_is_help=True, help="Official channels.")
-audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
 app.add_typer(member_app, name="member")
 app.add_typer(channel_app, name="channel")
-app.add_typer(audit_app, name="audit")
 app.add_typer(token_app, name="token")
 console = Console()
 
@@ -167,32 +164,3 @@ def token_revoke(token_id: int):
     with system().db.transaction() as s:
         auth.revoke_token(s, operator(), token_id)
     typer.echo(f"revoked token {token_id}")
-
-
-@audit_app.command("verify")
-@friendly
-def audit_verify():
-    """Check the hash chain: any edited or deleted event is reported."""
-    with system().db.reader() as s:
-        result = audit_log.verify(s)
-    if result.ok:
-        typer.echo(f"audit log intact: {result.events} events")
-        return
-    for problem in result.problems:
-        typer.echo(f"audit: {problem}", err=True)
-    typer.echo(f"error: audit log has been tampered with ({len(result.problems)} problems)", err=True)
-    raise typer.Exit(1)
-
-
-@audit_app.command("export")
-@friendly
-def audit_export(output: str = typer.Option("-", "--output", "-o", help="file, or - for stdout")):
-    """Write the audit log as JSON Lines."""
-    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")
-    try:
-        with system().db.reader() as s:
-            for event in audit_log.export(s):
-                out.write(json.dumps(event, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onevoice import audit
+from onevoice import audit, safe_yaml
 from onevoice.errors import InvalidInput, NotFound
 from onevoice.governance.permissions import Action, Actor, require
 from onevoice.store.models import Playbook
@@ -38,9 +37,9 @@ class PlaybookSpec:
 
 def parse(source: str, where: str = "playbook") -> list[PlaybookSpec]:
     try:
-        docs = [d for d in yaml.safe_load_all(source) if d is not None]
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        docs = [d for d in safe_yaml.load_all(source) if d is not None]
+    except safe_yaml.UnsafeYaml as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
     specs = []
     for i, d in enumerate(docs):
         at = f"{where} #{i + 1}"
@@ -77,7 +76,7 @@ def load_packaged(session: Session) -> int:
         for spec in parse(source, fname):
             if spec.name not in have:
                 session.add(Playbook(name=spec.name, incident_type=spec.incident_type,
-                                     source=yaml.safe_dump(as_dict(spec), sort_keys=False, allow_unicode=True),
+                                     source=safe_yaml.dump(as_dict(spec)),
                                      active=True))
                 added += 1
     return added

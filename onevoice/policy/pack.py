@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from onevoice import safe_yaml
 from onevoice.screening.model import DRAFT_KINDS, Severity
 from onevoice.screening.registry import Organization
 
@@ -112,9 +111,9 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
     from onevoice.screening.registry import load_all
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyPackError(f"{source}: not valid YAML: {exc}".splitlines()[0]) from None
+        data = safe_yaml.load(text)
+    except safe_yaml.UnsafeYaml as exc:
+        raise PolicyPackError(f"{source}: {exc}") from None
     if not isinstance(data, dict):
         raise PolicyPackError(f"{source}: a pack is a YAML mapping")
     fmt = data.get("format", FORMAT_VERSION)

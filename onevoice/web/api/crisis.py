@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from onevoice import jobs
-from onevoice.crisis import incidents, intake, playbooks, queue, webhook
+from onevoice.crisis import incidents, intake, queue, webhook
 from onevoice.errors import InvalidInput
 from onevoice.governance.channels import get_channel
 from onevoice.governance.permissions import Action, require
@@ -178,20 +178,3 @@ def fast_track(incident_id: Id, body: FastTrackIn, who: Caller = Depends(caller)
     with system.db.transaction() as s:
         return {"draft_id": incidents.fast_track(s, who.actor, incident_id, body.response, system.screening,
                                                  body.comment_id)}
-
-
-@router.get("/playbooks")
-def list_playbooks(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
-    require(who.actor, Action.INCIDENT_MANAGE)
-    with system.db.reader() as s:
-        return [playbooks.as_dict(p) for p in playbooks.all_active(s)]
-
-
-class PlaybookIn(Strict):
-    source: str = Field(..., max_length=50_000, description="the playbook as YAML")
-
-
-@router.put("/playbooks", summary="Write or edit a playbook (YAML)")
-def save_playbook(body: PlaybookIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
-    with system.db.transaction() as s:
-        return playbooks.as_dict(playbooks.save(s, who.actor, body.source))
