@@ -68,10 +68,23 @@ def screening(items: list[dict], engine) -> dict:
     for c in CLAUSES:
         per_clause[c] = {**prf(tp[c], fp[c], fn[c]),
                          "span_recall": span_found[c] / span_total[c] if span_total[c] else None}
-    return {"items": len(items), "per_clause": per_clause,
+    return {"items": len(items), "per_clause": per_clause, "languages": _by_language(by_lang),
             "macro_f1_2a_2f": sum(per_clause[c]["f1"] for c in CLAUSES[:6]) / 6,
             "false_block_rate": compliant_blocked / compliant if compliant else 0.0,
             "compliant": compliant, "compliant_blocked": compliant_blocked, "errors": errors}
+
+
+def _by_language(by_lang: dict[str, list]) -> dict:
+    """Per language: clause F1 pooled over 2.a-2.f (a language has too few drafts for a macro
+    average per clause) and the share of drafts whose clauses are exactly right."""
+    out = {}
+    for lang, pairs in sorted(by_lang.items()):
+        tp = sum(len((g & w) & set(CLAUSES[:6])) for g, w in pairs)
+        fp = sum(len((g - w) & set(CLAUSES[:6])) for g, w in pairs)
+        fn = sum(len((w - g) & set(CLAUSES[:6])) for g, w in pairs)
+        out[lang] = {"items": len(pairs), "pooled_f1_2a_2f": prf(tp, fp, fn)["f1"],
+                     "exact": sum(g == w for g, w in pairs) / len(pairs)}
+    return out
 
 
 def triage(items: list[dict], triage_many) -> dict:
@@ -79,15 +92,22 @@ def triage(items: list[dict], triage_many) -> dict:
     tp = fp = fn = 0
     right = 0
     sev_right = 0
+    by_lang: dict[str, list] = defaultdict(list)
     for item, t in zip(items, results):
         want = bool(item["escalate"])
+        by_lang[item.get("lang") or "en"].append((t.escalate, want, t.category == item["category"]))
         tp += t.escalate and want
         fp += t.escalate and not want
         fn += want and not t.escalate
         right += t.category == item["category"]
         sev_right += t.severity == item["severity"]
+    languages = {lang: {"items": len(rows),
+                        "escalate_f1": prf(sum(p and w for p, w, _ in rows), sum(p and not w for p, w, _ in rows),
+                                           sum(w and not p for p, w, _ in rows))["f1"],
+                        "category_accuracy": sum(ok for _, _, ok in rows) / len(rows)}
+                 for lang, rows in sorted(by_lang.items())}
     return {"items": len(items), "escalate": prf(tp, fp, fn), "category_accuracy": right / len(items),
-            "severity_accuracy": sev_right / len(items)}
+            "severity_accuracy": sev_right / len(items), "languages": languages}
 
 
 def gate(new: dict, old: dict | None) -> list[str]:
