@@ -10,11 +10,12 @@ ONEVOICE_BASE_URL      the address people open the web app at, used in notificat
 ONEVOICE_RETENTION_DAYS  delete finished drafts and old comments after this many days (0: never)
 ONEVOICE_INTAKE        inline (default: pushed comments are triaged before the request returns) or
                        queued (stored as a batch, 202 Accepted, triaged by the workers)
+ONEVOICE_SCHEDULER     on (default: the periodic jobs run in the web process) or off (workers run them)
 ONEVOICE_BROKER_URL    Celery broker (redis://… or amqp://…); when set, work the API hands off is
                        sent to the Celery workers at once instead of waiting for the next round
 
 Security (docs/security.md):
-ONEVOICE_MAX_DRAFT_CHARS   longest draft or screened text accepted (20000); longer gets 413
+ONEVOICE_MAX_DRAFT_CHARS   longest draft or screened text accepted (20000, also the most it may be); longer gets 413
 ONEVOICE_SCREEN_PER_MINUTE screening requests per member per minute (60); more gets 429
 ONEVOICE_SECURE_COOKIES    1: session cookies are `Secure` and `__Host-` prefixed (behind a TLS proxy)
 ONEVOICE_TRUSTED_PROXIES   comma-separated proxy addresses whose X-Forwarded-For/-Proto are believed
@@ -22,6 +23,9 @@ ONEVOICE_AUDIT_KEY         key of the audit chain's HMAC; when unset one is gene
                            ONEVOICE_HOME/audit.key (0600), outside the database on purpose
 ONEVOICE_AUDIT_ANCHOR_HOURS how often the audit head is sent to the committee as an anchor (24; 0: never)
 ONEVOICE_ALLOW_PRIVATE_URLS 1: channel base URLs may point at loopback/private addresses (tests only)
+ONEVOICE_LOGIN_MAX_FAILURES wrong passwords in a row before sign-in slows down (5): then each attempt
+                           must wait 1 s, 2 s, 4 s, ... after the last one (refused, uncounted, meanwhile)
+ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900)
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class Settings:
     smtp: dict = field(default_factory=dict)
     intake: str = "inline"  # inline | queued
     broker_url: str = ""
+    scheduler: bool = True
     max_draft_chars: int = 20_000
     screen_per_minute: int = 60
     secure_cookies: bool = False
@@ -71,7 +76,8 @@ class Settings:
                          if k.startswith("ONEVOICE_SMTP_")},
                    intake=_choice(env, "ONEVOICE_INTAKE", ("inline", "queued")),
                    broker_url=env.get("ONEVOICE_BROKER_URL", ""),
-                   max_draft_chars=_positive(env, "ONEVOICE_MAX_DRAFT_CHARS", 20_000),
+                   scheduler=_choice(env, "ONEVOICE_SCHEDULER", ("on", "off")) == "on",
+                   max_draft_chars=min(_positive(env, "ONEVOICE_MAX_DRAFT_CHARS", 20_000), 20_000),
                    screen_per_minute=_positive(env, "ONEVOICE_SCREEN_PER_MINUTE", 60),
                    secure_cookies=_flag(env, "ONEVOICE_SECURE_COOKIES"),
                    trusted_proxies=tuple(p.strip() for p in env.get("ONEVOICE_TRUSTED_PROXIES", "").split(",")

@@ -37,6 +37,34 @@ class Forbidden(OnevoiceError):
     title = "Forbidden"
 
 
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a one-time password: nothing but changing it (or signing out) until then.
+    `type` tells API clients apart from a missing role, so they can send the member to change it."""
+
+    title = "Password change required"
+    type = "/problems/password-change-required"
+
+    def __init__(self, detail: str = "you signed in with a one-time password; change it first "
+                                     "(POST /api/v1/me/password with current_password and new_password)") -> None:
+        super().__init__(detail)
+
+
 class TooManyAttempts(OnevoiceError):
     status = 429
     title = "Too many attempts"
+
+
+class TooLarge(OnevoiceError):
+    status = 413
+    title = "Request too large"
+
+
+class TooManyRequests(OnevoiceError):
+    """Over a rate limit; `retry_after` (seconds) becomes the Retry-After header."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

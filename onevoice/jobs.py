@@ -87,7 +87,15 @@ def _evaluation_reports(system) -> object:
     return scheduled(system.db, system.settings)
 
 
+def _audit_anchor(system) -> object:
+    """Checked hourly; the anchor goes out when the last one is audit_anchor_hours old."""
+    from onevoice import audit
+
+    return audit.send_anchor(system.db, system.settings.audit_anchor_hours)
+
+
 JOBS: list[Job] = [
+    Job("audit_anchor", 3600.0, _audit_anchor),
     Job("publish_due", 15.0, _publish_due),
     Job("ingest_queued", 2.0, _ingest_queued),
     Job("deliver_notifications", 10.0, _notifications),

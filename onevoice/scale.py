@@ -11,14 +11,14 @@ ONEVOICE_SCHEDULER=off, and with ONEVOICE_INTAKE=queued they hand pushed comment
 """
 from __future__ import annotations
 
-import os
 
 from celery import Celery
 from celery.signals import worker_init
 
+from onevoice.config import Settings
 from onevoice.jobs import JOBS, run_job
 
-app = Celery("onevoice", broker=os.environ.get("ONEVOICE_BROKER_URL", "redis://127.0.0.1:6379/0"))
+app = Celery("onevoice", broker=Settings.from_env().broker_url or "redis://127.0.0.1:6379/0")
 app.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
                 broker_connection_retry_on_startup=True, task_default_queue="onevoice")
 

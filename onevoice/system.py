@@ -5,29 +5,34 @@ themselves only ever receive a database session and an Actor.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import select
 
 from onevoice import audit
-from onevoice.config import Settings
+from onevoice.config import Settings, _stored_secret, make_home
 from onevoice.errors import InvalidInput, NotFound
 from onevoice.governance.auth import LoginPolicy
 from onevoice.governance.channels import CredentialBox
 from onevoice.governance.members import add_member
 from onevoice.governance.permissions import SYSTEM, Role
 from onevoice.policy import PolicyPack, load_pack, pack_path, parse_pack
+from onevoice.publishing.connectors.addresses import ALLOW_PRIVATE
 from onevoice.screening import Engine
 from onevoice.store import Database
+from onevoice.store.db import create_sqlite_file
 from onevoice.store.migrate import upgrade
 from onevoice.store.models import Member, PolicyPackVersion, RoleGrant
 
 
 class System:
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings.from_env()
-        self.db = Database(self.settings.database_url)
+        self.settings = _with_audit_key(settings or Settings.from_env())
+        self.db = Database(self.settings.database_url,
+                           info={audit.KEY: self.settings.audit_key,
+                                 ALLOW_PRIVATE: self.settings.allow_private_urls})
         self.box = CredentialBox(self.settings.secret_key)
         self._engines: dict[str, Engine] = {}
 
@@ -38,9 +43,11 @@ class System:
         """Migrate, store the policy pack if none is active, and create a first admin if there
         is none. Returns the admin's one-time password when one was created. Idempotent."""
         if self.settings.database_url.startswith("sqlite"):
-            self.settings.home.mkdir(parents=True, exist_ok=True)
+            make_home(self.settings.home)
+            create_sqlite_file(self.settings.database_url)  # before Alembic's engine makes it 0644
         self.migrate()
         with self.db.transaction() as s:
+            audit.seal(s)
             active = s.scalar(select(PolicyPackVersion).where(PolicyPackVersion.active.is_(True)))
             path = _pack_file(self.settings.policy_pack)
             source = path.read_text(encoding="utf-8")
@@ -101,12 +108,22 @@ class System:
         from onevoice.publishing.connectors import ConnectorConfig, build_connector
 
         return build_connector(ConnectorConfig(platform=channel.platform, handle=channel.handle,
-                                               base_url=channel.base_url, credentials=self.box.open(channel.credentials)))
+                                               base_url=channel.base_url, credentials=self.box.open(channel.credentials),
+                                               allow_private_urls=self.settings.allow_private_urls))
 
     def reload_policy(self) -> None:
         self._engines.clear()
         self.__dict__.pop("policy", None)
         self.__dict__.pop("screening", None)
+
+
+def _with_audit_key(settings: Settings) -> Settings:
+    """Settings built in code may leave the audit key empty: the installation's own key file in
+    ONEVOICE_HOME is used then (made once, 0600), the same one Settings.from_env reads, so the
+    CLI and the workers of the same home agree with it. An empty key is never used."""
+    if settings.audit_key:
+        return settings
+    return replace(settings, audit_key=_stored_secret(settings.home, "audit.key"))
 
 
 def _pack_file(name_or_path: str) -> Path:

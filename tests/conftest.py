@@ -34,9 +34,14 @@ def postgres_server() -> str:
     return f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
 
 
+# The tests' platforms run on 127.0.0.1: channels may point there, in this process (make_system)
+# and in the CLI and worker processes the tests start (ONEVOICE_ALLOW_PRIVATE_URLS).
+os.environ.setdefault("ONEVOICE_ALLOW_PRIVATE_URLS", "1")
+
+
 def make_system(url: str, home: Path) -> System:
     settings = Settings(home=home, database_url=url, secret_key="test-secret-key-0123456789",
-                        login_max_failures=3, login_lockout_seconds=60)
+                        login_max_failures=3, login_lockout_seconds=60, allow_private_urls=True)
     system = System(settings)
     system.initialize()
     return system

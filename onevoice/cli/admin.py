@@ -87,6 +87,36 @@ def member_list(format: str = typer.Option("table", help="table or json")):
     console.print(table)
 
 
+@member_app.command("reset-password")
+@friendly
+def member_reset_password(member: str):
+    """Give a member a new one-time password; their sessions and tokens end."""
+    with system().db.transaction() as s:
+        m, one_time = member_service.reset_password(s, operator(), member)
+        email = m.email
+    typer.echo(f"reset the password of {email}; their sessions and API tokens are ended")
+    typer.echo(f"one-time password: {one_time}")
+    typer.echo("(they must change it when they sign in; it is shown only now)")
+
+
+@member_app.command("deactivate")
+@friendly
+def member_deactivate(member: str):
+    """Deactivate a member: they cannot sign in, and their sessions and tokens stop at once."""
+    with system().db.transaction() as s:
+        email = member_service.deactivate_member(s, operator(), member).email
+    typer.echo(f"deactivated {email}")
+
+
+@member_app.command("reactivate")
+@friendly
+def member_reactivate(member: str):
+    """Give a deactivated member their account back (they sign in again)."""
+    with system().db.transaction() as s:
+        email = member_service.reactivate_member(s, operator(), member).email
+    typer.echo(f"reactivated {email}")
+
+
 def _channel(s, ref: Optional[str]):
     return channel_service.get_channel(s, ref) if ref else None
 

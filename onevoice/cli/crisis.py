@@ -7,10 +7,10 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from onevoice.crisis import incidents, intake, playbooks
+from onevoice.crisis import inbox, incidents, intake, playbooks, queue
 from onevoice.governance.channels import get_channel
 
-from .base import acting_as, app, fail, friendly, read_input, system
+from .base import acting_as, app, fail, friendly, operator, read_input, system
 
 comments_app = typer.Typer(no_args_is_help=True, help="Inbound comments and mentions (3.).")
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents (3.).")
@@ -51,6 +51,51 @@ def comments_poll():
         typer.echo(line)
 
 
+@comments_app.command("list")
+@friendly
+def comments_list(as_: str = AS, escalated: bool = typer.Option(False, help="only those escalated"),
+                  limit: int = typer.Option(100, min=1, max=500)):
+    """The inbox, newest first: every channel's for the committee, their own channels' for an authorized member."""
+    with system().db.reader() as s:
+        rows = inbox.list_comments(s, acting_as(s, as_), escalated=True if escalated else None, limit=limit)
+        for c in rows:
+            flag = f"incident {c.incident_id}" if c.incident_id else ("escalated" if c.escalate else "")
+            # echo, not rich: an outsider's text must not be read as markup
+            typer.echo(f"{c.id:>5}  channel {c.channel_id}  {c.category or '-':<14} sev {c.severity}  "
+                       f"{c.text[:60]!r}  {flag}")
+
+
+@comments_app.command("failed")
+@friendly
+def comments_failed():
+    """Admin: queued batches that failed every attempt (dead letters), with their errors."""
+    with system().db.reader() as s:
+        rows = [queue.dead_letter_view(b) for b in queue.failed(s, operator())]
+    for b in rows:
+        typer.echo(f"batch {b['id']}: channel {b['channel_id']}, {b['source']}, {b['items']} comments, "
+                   f"received {b['received_at'][:16]}, {b['attempts']} attempts: {b['error']}")
+    if not rows:
+        typer.echo("no failed batches")
+
+
+@comments_app.command("retry")
+@friendly
+def comments_retry(batch_id: int):
+    """Admin: queue a failed batch again (once its cause is fixed)."""
+    with system().db.transaction() as s:
+        queue.retry(s, operator(), batch_id)
+    typer.echo(f"batch {batch_id} queued again; the workers take it at their next run")
+
+
+@comments_app.command("discard")
+@friendly
+def comments_discard(batch_id: int):
+    """Admin: give a failed batch up; its comments are not stored (the audit log keeps the record)."""
+    with system().db.transaction() as s:
+        queue.discard(s, operator(), batch_id)
+    typer.echo(f"batch {batch_id} discarded")
+
+
 @incident_app.command("list")
 @friendly
 def incident_list(as_: str = AS, state: Optional[str] = None):
@@ -63,9 +108,8 @@ def incident_list(as_: str = AS, state: Optional[str] = None):
 @friendly
 def incident_show(incident_id: int, as_: str = AS):
     with system().db.reader() as s:
-        acting_as(s, as_)
-        typer.echo(json.dumps(incidents.incident_view(incidents.get_incident(s, incident_id)), indent=2,
-                              ensure_ascii=False))
+        incident = incidents.view_incident(s, acting_as(s, as_), incident_id)
+        typer.echo(json.dumps(incidents.incident_view(incident), indent=2, ensure_ascii=False))
 
 
 def _act(fn, incident_id: int, as_: str, *args) -> None:
@@ -119,10 +163,13 @@ def incident_fast_track(incident_id: int, response: str, as_: str = AS, comment:
 @playbook_app.command("list")
 @friendly
 def playbook_list():
+    """The active playbooks, and where each response stands in the committee's pre-approval."""
     with system().db.reader() as s:
         for p in playbooks.all_active(s):
-            console.print(f"{p.name:<18} {p.incident_type:<14} {len(p.steps)} steps, "
-                          f"{sum(r.pre_approved for r in p.responses)} pre-approved responses")
+            console.print(f"{p.name:<18} {p.incident_type:<14} {len(p.steps)} steps, {len(p.responses)} responses")
+            for a in playbooks.proposals(s, p.name):
+                console.print(f"  {a.response} on channel {a.channel_id}: {playbooks.approval_status(s, a)} "
+                              f"(draft {a.draft_id})")
 
 
 @playbook_app.command("save")
@@ -133,3 +180,16 @@ def playbook_save(path: str, as_: str = AS):
     with system().db.transaction() as s:
         spec = playbooks.save(s, acting_as(s, as_), source)
     typer.echo(f"playbook {spec.name} saved")
+
+
+@playbook_app.command("propose")
+@friendly
+def playbook_propose(playbook: str, response: str, channel: str = typer.Option(..., help="channel id or handle"),
+                     as_: str = AS):
+    """Propose a response for pre-approval on a channel: a draft of its text goes to the committee
+    for review with the channel's quorum; once approved, the chair may fast-track it there."""
+    with system().db.transaction() as s:
+        a = playbooks.propose(s, acting_as(s, as_), playbook, response, channel, system().screening)
+        status, draft_id = playbooks.approval_status(s, a), a.draft_id
+    typer.echo(f"{playbook}/{response} proposed for pre-approval as draft {draft_id} ({status}); "
+               f"the committee reviews it with `onevoice review approve {draft_id}`")

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from onevoice.screening import Draft, Engine, Report
+from onevoice.errors import TooLarge
+from onevoice.screening import Draft, Engine, Report, check_length
 
 from .base import app, fail, friendly, jsonl_batch, read_input, system
 
@@ -54,12 +55,13 @@ def screen(
     """Screen a draft against the policy (exit 0 pass, 1 review or block in text mode)."""
     if format not in ("text", "json"):
         fail("--format must be text or json")
-    engine = _engine(policy, employer)
+    limit = system().settings.max_draft_chars
     if jsonl:
-        raise typer.Exit(_batch(engine, path))
-    text = read_input(path)
+        raise typer.Exit(_batch(_engine(policy, employer), path, limit))
+    text = check_length(read_input(path), limit)  # refused before the engine is even loaded
     if not text.strip():
         fail("the draft is empty")
+    engine = _engine(policy, employer)
     try:
         report = engine.screen(Draft(text=text, kind=kind) if kind in ("official", "reply", "personal")
                                else Draft.from_dict({"text": text, "kind": kind}))
@@ -72,10 +74,18 @@ def screen(
     raise typer.Exit(0 if report.decision.value == "pass" or format == "json" else 1)
 
 
-def _batch(engine: Engine, path: str) -> int:
+def _batch(engine: Engine, path: str, limit: int) -> int:
+    def bounded(item: dict) -> Draft:
+        draft = Draft.from_dict(item)
+        try:
+            check_length(draft.text, limit)
+        except TooLarge as exc:  # this line is reported and skipped; the others are screened
+            raise ValueError(exc.detail) from None
+        return draft
+
     stream = sys.stdin.buffer if path == "-" else open(path, "rb")
     try:
-        return jsonl_batch(stream, Draft.from_dict,
+        return jsonl_batch(stream, bounded,
                            lambda drafts: [r.to_batch_line() for r in engine.screen_many(drafts)])
     finally:
         if stream is not sys.stdin.buffer:

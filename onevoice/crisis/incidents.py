@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onevoice import audit
-from onevoice.errors import Conflict, InvalidInput, NotFound
+from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from onevoice.governance.permissions import Action, Actor, allowed, require
 from onevoice.publishing import workflow
 from onevoice.store.models import Channel, Comment, Incident, IncidentEvent, utcnow
@@ -218,18 +218,25 @@ def draft_response(session: Session, actor: Actor, incident_id: int, text: str, 
 
 def fast_track(session: Session, actor: Actor, incident_id: int, response_name: str, engine,
                comment_id: int | None = None) -> int:
-    """The chair sends a pre-approved playbook response at once: it is still screened, and a
-    block finding still stops it, but it needs no further approval (3.)."""
+    """The chair sends a playbook response at once that the committee pre-approved on the incident's
+    channel (1.: the chair must be an authorized member of it). Only the frozen approved text is
+    sent; it is still screened, and a block finding still stops it, but it needs no further
+    approval (3.)."""
     require(actor, Action.INCIDENT_FAST_TRACK)
     incident = get_incident(session, incident_id)
+    if incident.channel_id is None:
+        raise InvalidInput("this incident is not tied to a channel")
+    if not allowed(actor, Action.DRAFT_SUBMIT, channel_id=incident.channel_id):
+        raise Forbidden("only an authorized member of the incident's channel sends a response on it (1.); "
+                        "the fast track does not change who may use a channel")
     if not incident.playbook:
         raise Conflict("this incident has no playbook")
-    template = playbooks.response(session, incident.playbook, response_name)
-    if not template.pre_approved:
-        raise Conflict(f"response {response_name!r} is not pre-approved; it goes through normal review")
-    draft_id = draft_response(session, actor, incident_id, template.text, engine, comment_id)
+    approval = playbooks.pre_approval(session, incident.playbook, response_name, incident.channel_id)
+    draft_id = draft_response(session, actor, incident_id, approval.text, engine, comment_id)
     draft = workflow.get_draft(session, draft_id)
-    workflow.fast_track_approve(session, actor, draft, engine, reason=f"pre-approved response {incident.playbook}/{response_name}")
+    workflow.fast_track_approve(session, actor, draft, engine, approved_text=approval.text,
+                                reason=f"pre-approved response {incident.playbook}/{response_name} "
+                                       f"(draft {approval.draft_id}, revision {approval.revision})")
     workflow.schedule(session, actor, draft_id, None)
     _event(session, incident, actor.label, "fast_track", f"draft {draft_id}: {response_name}")
     return draft_id
@@ -247,8 +254,23 @@ def incident_view(i: Incident) -> dict:
 
 
 def list_incidents(session: Session, actor: Actor, state: str | None = None) -> list[Incident]:
-    require(actor, Action.INCIDENT_MANAGE)
+    from onevoice.governance.permissions import visible_channels
+
+    scope = visible_channels(actor, Action.INCIDENT_MANAGE)
     q = select(Incident).order_by(Incident.id.desc()).limit(500)
+    if scope is not None:
+        q = q.where(Incident.channel_id.in_(sorted(scope)))
     if state:
         q = q.where(Incident.state == state)
     return list(session.scalars(q))
+
+
+def view_incident(session: Session, actor: Actor, incident_id: int) -> Incident:
+    """One incident, for someone allowed to see its channel (404 otherwise: not even that it exists)."""
+    from onevoice.governance.permissions import visible_channels
+
+    scope = visible_channels(actor, Action.INCIDENT_MANAGE)
+    incident = get_incident(session, incident_id)
+    if scope is not None and incident.channel_id not in scope:
+        raise NotFound(f"no incident {incident_id}")
+    return incident

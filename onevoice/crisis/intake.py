@@ -12,7 +12,7 @@ import io
 import json
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
 from sqlalchemy import insert, select, text
@@ -24,12 +24,16 @@ from onevoice.errors import InvalidInput
 from onevoice.governance.permissions import SYSTEM
 from onevoice.store import Database
 from onevoice.store.models import Channel, Comment, Draft, InboundCursor, Incident, utcnow
+from onevoice.urls import http_url
 
 from . import spikes
 from .incidents import open_incident
 
 GROUP_WINDOW = timedelta(hours=24)
 MAX_TEXT = 10_000
+MAX_ID = 500  # platform ids: the width of their columns
+MAX_AUTHOR = 300
+MAX_FOLLOWERS = 2**31 - 1  # the follower column is a 32-bit integer on PostgreSQL
 
 
 @dataclass
@@ -69,45 +73,103 @@ def _triage_all(triage: Callable, items: list[dict]) -> list:
     return many(texts, followers) if many else [triage(t, f) for t, f in zip(texts, followers)]
 
 
-def normalize_item(raw: dict, where: str = "item") -> dict:
-    """Check one inbound item; raises InvalidInput naming the problem."""
+def normalize_item(raw: object, where: str = "item") -> dict:
+    """Check one inbound item on its own; raises InvalidInput naming the item and the problem.
+
+    Every field is checked for its type and bounded, so what passes here can be stored: an item
+    that would fail in the database instead (a follower count past its integer column) would
+    take the good items of its batch down with it."""
     if not isinstance(raw, dict):
         raise InvalidInput(f"{where}: must be an object")
-    pid = raw.get("id", raw.get("platform_id"))
-    if pid is None or str(pid).strip() == "":
+    pid = _platform_id(raw.get("id", raw.get("platform_id")), where, "id")
+    if pid is None:
         raise InvalidInput(f"{where}: 'id' (the platform's id) is required")
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"{where}: 'text' must be a non-empty string")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{where}: 'text' is longer than {MAX_TEXT} characters")
-    followers = raw.get("author_followers")
-    if followers in ("", None):
-        followers = None
-    else:
-        try:
-            followers = int(followers)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{where}: 'author_followers' must be a whole number") from None
-        if followers < 0:
-            raise InvalidInput(f"{where}: 'author_followers' cannot be negative")
-    posted = raw.get("created_at") or raw.get("posted_at")
-    if isinstance(posted, str) and posted:
-        try:
-            posted = datetime.fromisoformat(posted.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"{where}: 'created_at' is not an ISO date-time") from None
-        if posted.tzinfo is None:
-            raise InvalidInput(f"{where}: 'created_at' needs a time zone (e.g. Z)")
-    elif not isinstance(posted, datetime):
-        posted = None
+    _storable(text, where, "text")
+    author = raw.get("author")
+    if author is not None and not isinstance(author, str):
+        raise InvalidInput(f"{where}: 'author' must be a string")
+    _storable(author or "", where, "author")
+    url = http_url(raw.get("url"))  # a non-http(s) link is dropped, the comment kept
     kind = raw.get("kind") or "reply"
     if kind not in ("reply", "mention"):
         raise InvalidInput(f"{where}: 'kind' must be reply or mention")
-    return {"platform_id": str(pid)[:500], "text": text, "author": str(raw.get("author") or "")[:300],
-            "author_followers": followers, "posted_at": posted, "kind": kind,
-            "in_reply_to": (str(raw["in_reply_to"])[:500] if raw.get("in_reply_to") else None),
-            "url": (str(raw["url"])[:2000] if raw.get("url") else None)}
+    return {"platform_id": pid, "text": text,
+            "author": (author or "")[:MAX_AUTHOR],  # a display name: cut, rather than lose the comment
+            "author_followers": _followers(raw.get("author_followers"), where),
+            "posted_at": _posted_at(raw.get("created_at") or raw.get("posted_at"), where), "kind": kind,
+            "in_reply_to": _platform_id(raw.get("in_reply_to"), where, "in_reply_to"),
+            "url": url if url and _is_storable(url) else None}
+
+
+def _platform_id(value: object, where: str, name: str) -> str | None:
+    """A platform's id, as text. Never cut: two ids that differ past the cut would be one comment."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidInput(f"{where}: '{name}' must be a string or a whole number")
+    text = str(value).strip()
+    if len(text) > MAX_ID:
+        raise InvalidInput(f"{where}: '{name}' is longer than {MAX_ID} characters")
+    _storable(text, where, name)
+    return text or None
+
+
+def _is_storable(text: str) -> bool:
+    """Whether both databases store the string: PostgreSQL refuses NUL, and neither takes what
+    is not UTF-8 (JSON's "\\ud800" is a lone surrogate, valid JSON but no character)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(text: str, where: str, name: str) -> None:
+    if not _is_storable(text):
+        raise InvalidInput(f"{where}: '{name}' holds a NUL or an unpaired surrogate, which cannot be stored")
+
+
+def _followers(value: object, where: str) -> int | None:
+    """A follower count: a whole number from 0 to MAX_FOLLOWERS (JSON's 12.0 and a CSV's "12" too)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip().lstrip("0") or "0"
+        value = int(digits) if len(digits) <= 19 else MAX_FOLLOWERS + 1  # longer is past the bound too
+    elif isinstance(value, float) and value.is_integer():  # never inf or nan: those are not integers
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{where}: 'author_followers' must be a whole number")
+    if not 0 <= value <= MAX_FOLLOWERS:
+        raise InvalidInput(f"{where}: 'author_followers' must be between 0 and {MAX_FOLLOWERS}")
+    return value
+
+
+def _posted_at(value: object, where: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):  # from a connector, which reads the platform's UTC times
+        posted = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            posted = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"{where}: 'created_at' is not an ISO date-time") from None
+    else:
+        raise InvalidInput(f"{where}: 'created_at' must be an ISO date-time")
+    if posted.tzinfo is None:
+        raise InvalidInput(f"{where}: 'created_at' needs a time zone (e.g. Z)")
+    try:
+        return posted.astimezone(timezone.utc)  # as the database stores it
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last day there is
+        raise InvalidInput(f"{where}: 'created_at' is out of range") from None
 
 
 def store_batch(session: Session, channel_id: int, items: list[dict], source: str, triage: Callable,

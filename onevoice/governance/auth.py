@@ -1,9 +1,13 @@
-"""Signing in: passwords with lockout, web sessions, and API tokens (hashed at rest, revocable).
+"""Signing in: passwords with a growing delay, web sessions, and API tokens (hashed at rest, revocable).
 
-Lockout is per account and stored in the database (it survives restarts and holds across API
-processes): after `max_failures` wrong passwords in a row the account refuses sign-in for
-`lockout_seconds`, even with the right password. A per-address limiter in the web adapter slows
-down guessing across many accounts.
+The delay is per account and stored in the database (it survives restarts and holds across API
+processes): after `max_failures` wrong passwords in a row, each further attempt must wait
+1 s, 2 s, 4 s, ... (at most `lockout_seconds`) after the last one. Attempts during the wait are
+refused without being counted, so guessing faster gains nothing and cannot stretch the wait; the
+right password after the wait signs in. Every refusal reads the same and costs one password hash,
+whether the account is unknown, disabled, waiting or the password wrong: neither the answer nor
+its timing tells which accounts exist. A per-address limiter in the web adapter slows down
+guessing across many accounts.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from onevoice import audit
-from onevoice.errors import InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from onevoice.errors import InvalidInput, NotFound, Unauthenticated
 from onevoice.store.models import ApiToken, Member, RoleGrant, WebSession, utcnow
 
 from .members import actor_for, actor_from_grants
@@ -34,7 +38,18 @@ def _sha256(secret: str) -> str:
 @dataclass(frozen=True)
 class LoginPolicy:
     max_failures: int = 5
-    lockout_seconds: int = 900
+    lockout_seconds: int = 900  # the longest wait
+    first_delay_seconds: int = 1
+
+    def delay(self, failures: int) -> timedelta | None:
+        """How long sign-in waits after this many wrong passwords in a row (None: not at all)."""
+        over = failures - self.max_failures
+        if over < 0:
+            return None
+        return timedelta(seconds=min(self.lockout_seconds, self.first_delay_seconds * 2 ** min(over, 30)))
+
+
+SIGN_IN_REFUSED = "wrong e-mail or password"
 
 
 @dataclass(frozen=True)
@@ -47,37 +62,27 @@ class LoginOutcome:
 
 
 def authenticate(session: Session, email: str, password: str, policy: LoginPolicy = LoginPolicy()) -> LoginOutcome:
-    """Check e-mail and password; count failures and lock the account after too many."""
+    """Check e-mail and password; count wrong ones and make the next attempt wait after too many."""
     member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
     now = utcnow()
-    if member is not None and member.locked_until and member.locked_until > now:
-        return LoginOutcome(None, TooManyAttempts(
-            "this account is locked after too many failed sign-ins; try again later"))
+    # Hashed first, whatever the account's state, so that every refusal takes as long.
     ok = verify_password(member.password_hash if member else None, password or "")
-    if member is None or not member.active or not ok:
-        if member is not None:
-            member.failed_logins += 1
-            if member.failed_logins >= policy.max_failures:
-                member.locked_until = now + timedelta(seconds=policy.lockout_seconds)
-                member.failed_logins = 0
-                audit.record(session, member.email, "member.locked", "member", member.id,
-                             detail={"seconds": policy.lockout_seconds})
-        return LoginOutcome(None, Unauthenticated("wrong e-mail or password"))
+    refused = LoginOutcome(None, Unauthenticated(SIGN_IN_REFUSED))
+    if member is None or (member.locked_until is not None and member.locked_until > now):
+        return refused
+    if not ok or not member.active:
+        member.failed_logins += 1
+        wait = policy.delay(member.failed_logins)
+        if wait is not None:
+            member.locked_until = now + wait
+            audit.record(session, member.email, "member.sign_in_delayed", "member", member.id,
+                         detail={"failures": member.failed_logins, "seconds": int(wait.total_seconds())})
+        return refused
     member.failed_logins = 0
     member.locked_until = None
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     return LoginOutcome(member)
-
-
-def change_password(session: Session, member: Member, old: str, new: str) -> None:
-    if not verify_password(member.password_hash, old):
-        raise Unauthenticated("the current password is wrong")
-    if len(new) < 10:
-        raise InvalidInput("a password needs at least 10 characters")
-    member.password_hash = hash_password(new)
-    member.must_change_password = False
-    audit.record(session, member.email, "member.password", "member", member.id)
 
 
 def start_session(session: Session, member: Member, hours: int = 12) -> tuple[str, WebSession]:
@@ -168,8 +173,8 @@ def token_actor(session: Session | Connection, secret: str) -> TokenUse:
     token_id, _, last_used, member_id, email, name, active, must_change = rows[0][:8]
     if not active:
         raise Unauthenticated("this account is disabled")
-    return TokenUse(token_id, last_used, actor_from_grants(member_id, email, [(r[8], r[9]) for r in rows if r[8]]),
-                    name, must_change)
+    return TokenUse(token_id, last_used, actor_from_grants(member_id, email, [(r[8], r[9]) for r in rows if r[8]],
+                                                           bool(must_change)), name, must_change)
 
 
 def token_use_is_stale(token: ApiToken | TokenUse) -> bool:

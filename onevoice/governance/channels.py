@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from onevoice import audit
 from onevoice.errors import Conflict, InvalidInput, NotFound
+from onevoice.publishing.connectors.addresses import ALLOW_PRIVATE, PrivateAddress, refuse_private_url
 from onevoice.store.models import Channel
 
 from .permissions import Action, Actor, require
@@ -75,8 +76,8 @@ def add_channel(session: Session, actor: Actor, box: CredentialBox, platform: st
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {timezone!r}") from None
-    if base_url is not None and not re.match(r"^https?://", base_url):
-        raise InvalidInput("base_url must start with http:// or https://")
+    if base_url is not None:
+        _check_base_url(session, base_url)
     if session.scalar(select(Channel.id).where(Channel.platform == platform, Channel.handle == handle)):
         raise Conflict(f"channel {platform}:{handle} already exists")
     channel = Channel(platform=platform, handle=handle, name=(name or handle).strip(), base_url=base_url,
@@ -86,6 +87,21 @@ def add_channel(session: Session, actor: Actor, box: CredentialBox, platform: st
     session.flush()
     audit.record(session, actor.label, "channel.add", "channel", channel.id, None, channel_state(channel))
     return channel
+
+
+def _check_base_url(session: Session, base_url: str) -> None:
+    """http(s) only, and not into the installation's own network: the workers connect there with
+    the channel's token (connect-time checks: publishing/connectors/checked_http.py)."""
+    if not re.match(r"^https?://", base_url):
+        raise InvalidInput("base_url must start with http:// or https://")
+    if session.info.get(ALLOW_PRIVATE):
+        return
+    try:
+        refuse_private_url(base_url)
+    except ValueError as exc:
+        raise InvalidInput(f"base_url is not a valid URL: {exc}") from None
+    except PrivateAddress as exc:
+        raise InvalidInput(f"base_url is refused: {exc}") from None
 
 
 def list_channels(session: Session, actor: Actor) -> list[Channel]:

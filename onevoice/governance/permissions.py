@@ -57,6 +57,8 @@ class Action(str, Enum):
     REPORT_RUN = "report.run"
     MEMBER_LIST = "member.list"
     MEMBER_ADD = "member.add"
+    MEMBER_PASSWORD_RESET = "member.password_reset"
+    MEMBER_DEACTIVATE = "member.deactivate"    # and reactivate
     ROLE_GRANT = "role.grant"
     ROLE_REVOKE = "role.revoke"
     CHANNEL_LIST = "channel.list"
@@ -65,6 +67,7 @@ class Action(str, Enum):
     POLICY_EDIT = "policy.edit"
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE_OWN = "token.manage_own"
+    PASSWORD_CHANGE_OWN = "password.change_own"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.REPORT_RUN: _p(C, AD, why="4."),
     Action.MEMBER_LIST: _p(C, AD),
     Action.MEMBER_ADD: _p(AD),
+    Action.MEMBER_PASSWORD_RESET: _p(AD, why="a member who forgot their password gets a new one-time password"),
+    Action.MEMBER_DEACTIVATE: _p(AD, why="someone who leaves IPALA loses every access at once; the last admin stays"),
     Action.ROLE_GRANT: _p(AD),
     Action.ROLE_REVOKE: _p(AD),
     Action.CHANNEL_LIST: _p(M),
@@ -106,7 +111,12 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.POLICY_EDIT: _p(AD, CH, why="the committee chair owns the policy pack's wording with the admin"),
     Action.AUDIT_VIEW: _p(AD, CH),
     Action.TOKEN_MANAGE_OWN: _p(M),
+    Action.PASSWORD_CHANGE_OWN: _p(M, why="with the current password; a one-time password must be changed first"),
 }
+
+# A member signed in with a one-time password may do only this until they have changed it: the
+# password was handed over by someone else, so it is not theirs alone yet.
+BEFORE_PASSWORD_CHANGE = frozenset({Action.PASSWORD_CHANGE_OWN})
 
 
 class PermissionDenied(Exception):
@@ -124,6 +134,7 @@ class Actor:
     label: str  # e-mail, or "system" / "cli" for the installation itself
     roles: frozenset[Role]
     channels: frozenset[int] = frozenset()  # channels the member is authorized on
+    must_change_password: bool = False  # signed in with a one-time password (see BEFORE_PASSWORD_CHANGE)
 
     @property
     def is_system(self) -> bool:
@@ -147,6 +158,8 @@ def allowed(actor: Actor, action: Action, channel_id: int | None = None) -> bool
     perm = PERMISSIONS[action]
     if actor.is_system:
         return True
+    if actor.must_change_password and action not in BEFORE_PASSWORD_CHANGE:
+        return False
     if perm.channel_scoped:
         return Role.AUTHORIZED in perm.roles and channel_id is not None and channel_id in actor.channels
     return bool(perm.roles & actor.roles)
@@ -154,10 +167,24 @@ def allowed(actor: Actor, action: Action, channel_id: int | None = None) -> bool
 
 def require(actor: Actor, action: Action, channel_id: int | None = None) -> None:
     if not allowed(actor, action, channel_id):
+        if actor.must_change_password and action not in BEFORE_PASSWORD_CHANGE:
+            raise PermissionDenied(action, "change your one-time password first")
         perm = PERMISSIONS[action]
         who = " or ".join(ROLE_TITLES[r].lower() for r in sorted(perm.roles, key=list(Role).index))
         where = " of this channel" if perm.channel_scoped else ""
         raise PermissionDenied(action, f"{action.value} needs the role {who}{where}")
+
+
+def visible_channels(actor: Actor, action: Action) -> frozenset[int] | None:
+    """The channels whose rows a view under `action` may show the actor; None means every channel.
+
+    An authorized member is authorized on a channel, not on all of them (1.): a member whom the
+    table lets in only as authorized sees the rows of their own channels. Any other role it names
+    (the committee, which approves all use, and above) sees every channel's rows."""
+    require(actor, action)
+    if actor.is_system or (PERMISSIONS[action].roles - {Role.AUTHORIZED}) & actor.roles:
+        return None
+    return actor.channels
 
 
 def permission_table_markdown() -> str:

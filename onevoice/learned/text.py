@@ -15,9 +15,13 @@ import numpy as np
 MAX_SENTENCES = 32       # a draft longer than this is scored on its first 32 sentences and the whole
 MAX_SENTENCE_CHARS = 600
 MIN_SENTENCE_CHARS = 16  # shorter pieces ("1/4", "🎉") are joined to the next sentence
+MAX_ENCODED_CHARS = 4000  # the encoder's time grows with its input: it reads at most this much of any
+                          # one text (the whole draft included; the longest corpus draft has 1244)
 HASH_BUCKETS = 1 << 16
 
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|\s+(?=\d{1,2}/\d{1,2}\b)")
+# Before "1/4"-style numbering, only the spaces at the start of a run are tried (a pattern tried
+# from every space of a long run read the run once per space); a split run gives the same sentences.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+|(?<![^\S\n])[^\S\n]+(?=\d{1,2}/\d{1,2}\b)")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[!?]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
@@ -57,6 +61,15 @@ def sentences(text: str) -> list[tuple[int, int]]:
         else:
             out.append((pending, len(text.rstrip())))
     return out
+
+
+def encoder_input(text: str, limit: int = MAX_ENCODED_CHARS) -> str:
+    """`text` as the encoder reads it: at most `limit` characters, cut at a space when there is one
+    in the second half (a draft's opening carries its meaning; the sentences carry the rest)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit // 2, limit)
+    return text[:cut if cut > 0 else limit]
 
 
 def ngram_ids(text: str) -> np.ndarray:

@@ -14,8 +14,20 @@ from pathlib import Path
 from onevoice import safe_yaml
 from onevoice.screening.model import DRAFT_KINDS, Severity
 from onevoice.screening.registry import Organization
+from onevoice.screening.text_patterns import pattern_problem
 
 FORMAT_VERSION = 1
+
+# Bounds on what a pack may hold. Committee members edit packs and screening applies every rule to
+# every draft, so no field may make screening slow or a pack large; regex fragments are checked
+# too (text_patterns.pattern_problem).
+MAX_CLAUSES = 100
+MAX_RULES = 200
+MAX_ID_CHARS = 64        # pack name and version, clause and rule ids, detector and parameter names
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 5_000   # a clause's text, a rule's description, a learned fix, a text parameter
+MAX_ENTRIES = 500        # any list: allow, aliases, public contacts, word lists
+MAX_ENTRY_CHARS = 200
 
 
 class PolicyPackError(ValueError):
@@ -89,12 +101,21 @@ class PolicyPack:
                           self.learned)
 
 
-def _require(data: dict, key: str, where: str, kind: type = str):
+def _require(data: dict, key: str, where: str, kind: type = str, limit: int = MAX_ID_CHARS):
     if key not in data:
         raise PolicyPackError(f"{where}: missing {key!r}")
     value = data[key]
     if not isinstance(value, kind):
         raise PolicyPackError(f"{where}: {key!r} must be {kind.__name__}")
+    if isinstance(value, str):
+        _text(value, f"{where}: {key!r}", limit)
+    return value
+
+
+def _text(value, where: str, limit: int = MAX_TEXT_CHARS) -> str:
+    value = "" if value is None else str(value)
+    if len(value) > limit:
+        raise PolicyPackError(f"{where}: longer than {limit} characters")
     return value
 
 
@@ -103,7 +124,45 @@ def _strings(value, where: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PolicyPackError(f"{where}: must be a list of strings")
+    if len(value) > MAX_ENTRIES:
+        raise PolicyPackError(f"{where}: more than {MAX_ENTRIES} entries")
+    for i, v in enumerate(value):
+        _text(v, f"{where}[{i}]", MAX_ENTRY_CHARS)
     return tuple(value)
+
+
+def _entries(raw, where: str, limit: int) -> list:
+    if not isinstance(raw or [], list):
+        raise PolicyPackError(f"{where}: must be a list")
+    if len(raw or []) > limit:
+        raise PolicyPackError(f"{where}: more than {limit} entries")
+    return raw or []
+
+
+def _params(raw, patterns: tuple[str, ...], where: str) -> dict:
+    """A rule's parameters: texts, numbers and lists of them, bounded; the detector's regex
+    fragments (``patterns``) must also be safe to run on any draft."""
+    params = raw or {}
+    if not isinstance(params, dict):
+        raise PolicyPackError(f"{where}: params must be a mapping")
+    for key, value in params.items():
+        at = f"{where}: params.{key}"
+        if not isinstance(key, str) or len(key) > MAX_ID_CHARS:
+            raise PolicyPackError(f"{where}: params names are short texts")
+        if key in patterns:
+            for i, fragment in enumerate(_strings(value, at)):
+                problem = pattern_problem(fragment)
+                if problem:
+                    raise PolicyPackError(f"{at}[{i}] {fragment[:40]!r} {problem}")
+        elif isinstance(value, list):
+            if not all(isinstance(v, (str, int, float, bool)) for v in value):
+                raise PolicyPackError(f"{at}: must be a list of texts or numbers")
+            _strings([str(v) for v in value], at)
+        elif isinstance(value, str):
+            _text(value, at)
+        elif value is not None and not isinstance(value, (int, float, bool)):
+            raise PolicyPackError(f"{at}: must be a text, a number or a list of them")
+    return params
 
 
 def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
@@ -122,17 +181,18 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
     name = _require(data, "pack", source)
     version = str(_require(data, "version", source, (str, int, float)))
     clauses = []
-    for i, raw in enumerate(data.get("clauses") or []):
+    for i, raw in enumerate(_entries(data.get("clauses"), f"{source}: clauses", MAX_CLAUSES)):
         where = f"{source}: clauses[{i}]"
         if not isinstance(raw, dict):
             raise PolicyPackError(f"{where}: must be a mapping")
         clauses.append(Clause(id=str(_require(raw, "id", where, (str, int, float))),
-                              title=_require(raw, "title", where),
-                              text=str(raw.get("text") or "").strip(), section=str(raw.get("section") or "")))
+                              title=_require(raw, "title", where, limit=MAX_TITLE_CHARS),
+                              text=_text(raw.get("text") or "", f"{where}: text").strip(),
+                              section=_text(raw.get("section") or "", f"{where}: section", MAX_ID_CHARS)))
     registry = load_all()
     clause_ids = {c.id for c in clauses}
     rules, seen = [], set()
-    for i, raw in enumerate(data.get("rules") or []):
+    for i, raw in enumerate(_entries(data.get("rules"), f"{source}: rules", MAX_RULES)):
         where = f"{source}: rules[{i}]"
         if not isinstance(raw, dict):
             raise PolicyPackError(f"{where}: must be a mapping")
@@ -155,18 +215,16 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
         bad = [k for k in kinds if k not in DRAFT_KINDS]
         if bad:
             raise PolicyPackError(f"{where}: applies_to has unknown kinds {bad}")
-        params = raw.get("params") or {}
-        if not isinstance(params, dict):
-            raise PolicyPackError(f"{where}: params must be a mapping")
+        params = _params(raw.get("params"), registry[det].patterns, where)
         rules.append(Rule(id=rid, detector=det, clause=clause, severity=severity, applies_to=kinds,
                           params=params, allow=_strings(raw.get("allow"), f"{where}: allow"),
                           redact=bool(raw.get("redact", False)), enabled=bool(raw.get("enabled", True)),
-                          description=str(raw.get("description") or "")))
+                          description=_text(raw.get("description") or "", f"{where}: description")))
     org_raw = data.get("organization") or {}
     if not isinstance(org_raw, dict):
         raise PolicyPackError(f"{source}: organization must be a mapping")
     org = Organization(
-        name=str(org_raw.get("name") or ""),
+        name=_text(org_raw.get("name") or "", f"{source}: organization.name", MAX_TITLE_CHARS),
         aliases=_strings(org_raw.get("aliases"), f"{source}: organization.aliases"),
         public_phones=_strings(org_raw.get("public_phones"), f"{source}: organization.public_phones"),
         public_emails=_strings(org_raw.get("public_emails"), f"{source}: organization.public_emails"),
@@ -176,7 +234,7 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
             "name", "aliases", "public_phones", "public_emails", "public_domains", "public_addresses"}},
     )
     learned = _learned(data.get("learned"), clause_ids, source)
-    return PolicyPack(name=name, version=version, title=str(data.get("title") or name),
+    return PolicyPack(name=name, version=version, title=_text(data.get("title") or name, f"{source}: title", MAX_TITLE_CHARS),
                       clauses=tuple(clauses), rules=tuple(rules), organization=org, source=source,
                       learned=learned)
 
@@ -196,9 +254,11 @@ def _learned(raw, clause_ids: set[str], source: str) -> tuple[LearnedClause, ...
         return ()
     if not isinstance(raw, dict):
         raise PolicyPackError(f"{source}: learned must be a mapping of clause ids")
+    if len(raw) > MAX_CLAUSES:
+        raise PolicyPackError(f"{source}: learned: more than {MAX_CLAUSES} entries")
     out = []
     for clause, spec in raw.items():
-        clause = str(clause)
+        clause = _text(clause, f"{source}: learned", MAX_ID_CHARS)
         where = f"{source}: learned[{clause}]"
         if clause_ids and clause not in clause_ids:
             raise PolicyPackError(f"{where}: clause {clause!r} is not defined in this pack")
@@ -213,7 +273,8 @@ def _learned(raw, clause_ids: set[str], source: str) -> tuple[LearnedClause, ...
         if review is not None and block is not None and block < review:
             raise PolicyPackError(f"{where}: block must not be below review")
         out.append(LearnedClause(clause=clause, applies_to=kinds, review=review, block=block,
-                                 fix=str(spec.get("fix") or "").strip(), enabled=bool(spec.get("enabled", True))))
+                                 fix=_text(spec.get("fix") or "", f"{where}: fix").strip(),
+                                 enabled=bool(spec.get("enabled", True))))
     return tuple(out)
 
 

@@ -2,7 +2,8 @@
 
 Each entry goes through three short transactions and one platform call between them:
 1. claim: pending and due (or `sending` with an expired lease, i.e. its worker died) ->
-   `sending` with a lease; the draft becomes `publishing`. Committed before the call.
+   `sending` with a lease; the draft becomes `publishing`. Committed before the call. One entry
+   at a time, right before its call, so only the post in flight waits out a lease after a crash.
 2. the platform call, with the entry's fixed idempotency key.
 3. record: `sent` and the draft `published` with the platform's reference; or, on a retryable
    error (429/5xx/timeout), back to `pending` with backoff; or `failed` with the platform's
@@ -22,6 +23,7 @@ from sqlalchemy import and_, or_, select
 from onevoice import audit
 from onevoice.store import Database
 from onevoice.store.models import Channel, Draft, OutboxEntry, utcnow
+from onevoice.urls import http_url
 
 from .connectors.base import Connector, ConnectorError, Media, PostRef, PublishRequest
 from .states import next_state
@@ -50,27 +52,28 @@ def backoff(attempts: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-def _claim(db: Database, now: datetime, limit: int) -> list[int]:
+def _claim(db: Database, now: datetime) -> int | None:
+    """The next due entry, leased to this worker; None when nothing is due."""
     with db.transaction() as s:
         q = (select(OutboxEntry).join(Channel, Channel.id == OutboxEntry.channel_id)
              .where(or_(and_(OutboxEntry.status == "pending", OutboxEntry.due_at <= now),
                         and_(OutboxEntry.status == "sending", OutboxEntry.lease_until <= now)))
              .where(or_(Channel.crisis_mode.is_(False), OutboxEntry.action == "delete"))
-             .order_by(OutboxEntry.due_at, OutboxEntry.id).limit(limit))
+             .order_by(OutboxEntry.due_at, OutboxEntry.id).limit(1))
         if s.bind.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True, of=OutboxEntry)
-        claimed = []
-        for entry in s.scalars(q):
-            entry.status, entry.lease_until = "sending", now + LEASE
-            entry.attempts += 1
-            draft = s.get(Draft, entry.draft_id)
-            if entry.action == "publish" and draft.state == "scheduled":
-                before = draft.state
-                draft.state = next_state(draft.state, "start_publishing")
-                audit.record(s, WORKER, "draft.start_publishing", "draft", draft.id, {"state": before},
-                             {"state": draft.state}, {"attempt": entry.attempts})
-            claimed.append(entry.id)
-        return claimed
+        entry = s.scalar(q)
+        if entry is None:
+            return None
+        entry.status, entry.lease_until = "sending", now + LEASE
+        entry.attempts += 1
+        draft = s.get(Draft, entry.draft_id)
+        if entry.action == "publish" and draft.state == "scheduled":
+            before = draft.state
+            draft.state = next_state(draft.state, "start_publishing")
+            audit.record(s, WORKER, "draft.start_publishing", "draft", draft.id, {"state": before},
+                         {"state": draft.state}, {"attempt": entry.attempts})
+        return entry.id
 
 
 def _request(db: Database, entry: OutboxEntry, draft: Draft) -> PublishRequest:
@@ -88,15 +91,21 @@ def _request(db: Database, entry: OutboxEntry, draft: Draft) -> PublishRequest:
 
 
 def send_one(db: Database, entry_id: int, connector_for: ConnectorFor, now: datetime | None = None) -> Outcome:
+    from .workflow import publish_refusal
+
     with db.reader() as s:
         entry = s.get(OutboxEntry, entry_id)
         draft = s.get(Draft, entry.draft_id)
         channel = s.get(Channel, entry.channel_id)
+        refusal = publish_refusal(s, entry, draft)  # 1.: its author must still be authorized on the channel
     try:
+        if refusal:
+            raise ConnectorError(refusal, retryable=False)  # recorded as a permanent failure, with the reason
         connector = connector_for(channel)
         if entry.action == "publish":
             ref = connector.publish(_request(db, entry, draft))
-            result = {"id": ref.id, "url": ref.url, "cid": ref.cid}
+            # the platform's URL becomes a link on the draft page: only http(s) is kept
+            result = {"id": ref.id, "url": http_url(ref.url), "cid": ref.cid}
         else:
             connector.delete(PostRef(**draft.published_ref))
             result = {"deleted": True}
@@ -145,6 +154,14 @@ def _record_failure(db: Database, entry_id: int, exc: ConnectorError, now: datet
 
 
 def publish_due(db: Database, connector_for: ConnectorFor, now: datetime | None = None, limit: int = 50) -> list[Outcome]:
-    """Send every due entry once; returns what happened to each."""
+    """Send up to `limit` due entries once each; returns what happened to each. Each entry is
+    claimed right before its platform call, so a lease only ever covers the post in flight: when
+    the worker dies, the rest are still pending, for the next worker at once."""
     now = now or utcnow()
-    return [send_one(db, entry_id, connector_for, now) for entry_id in _claim(db, now, limit)]
+    outcomes: list[Outcome] = []
+    while len(outcomes) < limit:
+        entry_id = _claim(db, now)
+        if entry_id is None:
+            break
+        outcomes.append(send_one(db, entry_id, connector_for, now))
+    return outcomes

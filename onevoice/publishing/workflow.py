@@ -13,16 +13,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onevoice import audit
-from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound
+from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from onevoice.governance.channels import get_channel
+from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Action, Actor, allowed, require
 from onevoice.screening import Draft as ScreenDraft, Engine
-from onevoice.store.models import Channel, Draft, MediaFile, OutboxEntry, Review, utcnow
+from onevoice.store.models import Channel, Draft, MediaFile, Member, OutboxEntry, ResponseApproval, Review, utcnow
+from onevoice.urls import http_url
 
 from .limits import limit_problems
 from .states import EDITABLE, next_state
 
-MAX_TEXT = 20_000
+MAX_TEXT = 20_000  # the ceiling; ONEVOICE_MAX_DRAFT_CHARS may set a lower limit in the adapters
 ATTACHMENT_TYPES = ("image", "video", "gif", "link", "audio", "document")
 MIN_REASON = 10
 
@@ -91,9 +93,12 @@ def _clean_attachments(session: Session, attachments: list | None) -> list[dict]
         media_id = a.get("media_id")
         if media_id is not None and session.get(MediaFile, media_id) is None:
             raise InvalidInput(f"attachment {i}: no uploaded media {media_id}")
+        url = http_url(a.get("url"))
+        if a.get("url") and url is None:  # a javascript: address would run script when clicked
+            raise InvalidInput(f"attachment {i}: the address must be an http:// or https:// URL")
         clean.append({"type": a["type"], "alt": str(a.get("alt") or "")[:1500],
                       "credit": (str(a["credit"])[:500] if a.get("credit") else None),
-                      "url": (str(a["url"])[:2000] if a.get("url") else None), "media_id": media_id})
+                      "url": url, "media_id": media_id})
     return clean
 
 
@@ -101,7 +106,7 @@ def _clean_text(text: str) -> str:
     if not isinstance(text, str):
         raise InvalidInput("text must be a string")
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"text is {len(text)} characters; the most a draft may hold is {MAX_TEXT}")
+        raise TooLarge(f"text is {len(text)} characters; the most a draft may hold is {MAX_TEXT}")
     if "\x00" in text:
         raise InvalidInput("text contains a NUL character")
     return text
@@ -228,11 +233,18 @@ def review(session: Session, actor: Actor, draft_id: int, verdict: str, comment:
     return draft
 
 
-def fast_track_approve(session: Session, actor: Actor, draft: Draft, engine: Engine, reason: str) -> Draft:
-    """The chair's fast track for a pre-approved crisis response (3.): the committee approved the
-    text in advance, so the chair's approval alone completes it; screening still runs, and a
-    block finding or a platform limit still stops it."""
+def fast_track_approve(session: Session, actor: Actor, draft: Draft, engine: Engine, *, approved_text: str,
+                       reason: str) -> Draft:
+    """The chair's fast track for a pre-approved crisis response (3.): the committee approved
+    `approved_text` in advance, on this channel and with its quorum, so the chair's approval alone
+    completes a draft of exactly that text; screening still runs, and a block finding or a
+    platform limit still stops it. The chair must be an authorized member of the channel (1.)."""
     require(actor, Action.INCIDENT_FAST_TRACK)
+    require(actor, Action.DRAFT_SUBMIT, channel_id=draft.channel_id)
+    if draft.author_id != actor.member_id:
+        raise Forbidden("the fast track approves only the chair's own response draft")
+    if draft.text != approved_text or draft.attachments:
+        raise Conflict("only the committee's pre-approved text, unchanged and without attachments, is fast-tracked")
     _move(session, actor, draft, "submit", {"fast_track": True})
     _screen(session, actor, draft, engine)
     _move(session, actor, draft, "open_review")
@@ -258,6 +270,9 @@ def override_block(session: Session, actor: Actor, draft_id: int, reason: str) -
     if len(reason) < MIN_REASON:
         raise InvalidInput(f"an override needs a written reason of at least {MIN_REASON} characters")
     draft = get_draft(session, draft_id, for_update=True)
+    if draft.author_id == actor.member_id:
+        raise Forbidden("nobody overrides a block on their own draft: an override is a second person's "
+                        "judgement; fix the finding instead")
     if draft.state != "in_review":
         raise Conflict(f"the draft is {draft.state.replace('_', ' ')}, not in review")
     if (draft.screening or {}).get("decision") != "block":
@@ -303,6 +318,11 @@ def schedule(session: Session, actor: Actor, draft_id: int, at: datetime | None 
     draft = get_draft(session, draft_id, for_update=True)
     if draft.author_id != actor.member_id and not allowed(actor, Action.DRAFT_REVIEW):
         raise Forbidden("the author or a committee member schedules an approved draft")
+    if session.scalar(select(ResponseApproval.id).where(ResponseApproval.draft_id == draft.id)) is not None:
+        raise Conflict("this draft is the committee's pre-approval of a playbook response: it is not posted "
+                       "itself; the chair fast-tracks its text in an incident")
+    if not author_authorized(session, draft):
+        raise Forbidden(_unauthorized_author(session, draft))
     now = utcnow()
     if at is not None and at.tzinfo is None:
         raise InvalidInput("the time must carry its time zone")
@@ -314,6 +334,27 @@ def schedule(session: Session, actor: Actor, draft_id: int, at: datetime | None 
                             idempotency_key=idempotency_key(draft), status="pending", due_at=draft.scheduled_at,
                             attempts=0))
     return draft
+
+
+def author_authorized(session: Session, draft: Draft) -> bool:
+    """1.: only authorized members use a channel. Approval does not outlive that: a draft is
+    scheduled and published only while its author is still an active, authorized member of it."""
+    author = session.get(Member, draft.author_id)
+    return author is not None and allowed(actor_for(author), Action.DRAFT_SUBMIT, channel_id=draft.channel_id)
+
+
+def _unauthorized_author(session: Session, draft: Draft) -> str:
+    handle = session.get(Channel, draft.channel_id).handle
+    return f"the author of draft {draft.id} is no longer an authorized member of {handle}, so it is not published"
+
+
+def publish_refusal(session: Session, entry: OutboxEntry, draft: Draft) -> str | None:
+    """Asked by the publisher right before each platform call: why this post may not go out (its
+    author has lost the channel since it was approved), or None. The publisher then records the
+    entry as failed with this reason, for the author and the committee to see."""
+    if entry.action != "publish" or author_authorized(session, draft):
+        return None
+    return _unauthorized_author(session, draft)
 
 
 def _cancel_pending(session: Session, draft: Draft) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .engine import Engine
-from .model import Attachment, Decision, Draft, Finding, Hit, Report, Severity
+from .model import Attachment, Decision, Draft, Finding, Hit, Report, Severity, check_length
 
 __all__ = ["Attachment", "Decision", "Draft", "Engine", "Finding", "Hit", "Report", "Severity",
-           "default_engine", "screen"]
+           "check_length", "default_engine", "screen"]
 
 
 @lru_cache(maxsize=1)

@@ -56,7 +56,7 @@ _EMOJI = re.compile("|".join(map(re.escape, RUDE_EMOJI)))
 _INSULT_SAFE_AFTER = re.compile(r"^[-‐](?:proof|check)|^'s guide", re.I)
 
 
-@detector("conduct.profanity", clause="2.e")
+@detector("conduct.profanity", clause="2.e", patterns=("extra_words",))
 def profanity(params: dict, org) -> callable:
     """Profanity, including masked, leetspeak, dotted or zero-width-split words."""
     extra = words_regex(params["extra_words"]) if params.get("extra_words") else None

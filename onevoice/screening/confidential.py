@@ -19,9 +19,11 @@ _SECRET_WORD = (
     r"host key|admin (?:login|password)|login|log-?in|user(?:name)?|api[ _-]?key|secret(?: key)?|access token|token|"
     r"contraseña|clave|mot de passe|mdp|code d'accès|passwort|kennwort|zugangscode|senha|chave|codice(?: d'accesso)?)")
 _SECRET_VALUE = r"[^\s,;)\]]{4,}"
+# Whitespace is taken whole ("*+"): a value never starts with a space, and two "\s*" side by side
+# would try every split of a long run of spaces.
 _SECRET = re.compile(
-    rf"\b(?P<kw>{_SECRET_WORD})\s*(?:is\s*|es\s*|est\s*|ist\s*|è\s*|é\s*)?(?P<sep>[:=\-–]?)\s*(?P<value>{_SECRET_VALUE})"
-    rf"(?:\s*/\s*(?:{_SECRET_WORD}\s*[:=]?\s*)?(?P<value2>{_SECRET_VALUE}))?",
+    rf"\b(?P<kw>{_SECRET_WORD})\s*+(?:is\s*+|es\s*+|est\s*+|ist\s*+|è\s*+|é\s*+)?(?P<sep>[:=\-–]?)\s*+"
+    rf"(?P<value>{_SECRET_VALUE})(?:\s*+/\s*+(?:{_SECRET_WORD}\s*+[:=]?\s*+)?(?P<value2>{_SECRET_VALUE}))?",
     re.I)
 # words that are secrets only when a value follows a colon ("pass: Airway#25", not "day pass 2026")
 _WEAK_SECRET_WORD = re.compile(r"(?i)(?:pass|pin|login|log-?in|user(?:name)?|token|clave|chave|codice)")
@@ -29,29 +31,35 @@ _WEAK_SECRET_WORD = re.compile(r"(?i)(?:pass|pin|login|log-?in|user(?:name)?|tok
 _SECRET_FOR = re.compile(
     r"\b(?P<kw>password|passcode|pin|access code|door code|entry code|gate code|wi-?fi (?:password|code|key)|host key|"
     r"admin password|api key|contraseña|clave|mot de passe|code d'accès|passwort|zugangscode|senha|codice)"
-    r"\s+(?:for|to|of|at|on|del|de|du|für|per|do|da)\b[^:\n.!?]{0,40}?(?:\bis\b|\bes\b|\best\b|\bist\b|:)\s*"
+    r"\s+(?:for|to|of|at|on|del|de|du|für|per|do|da)\b[^:\n.!?]{0,40}?(?:\bis\b|\bes\b|\best\b|\bist\b|:)\s*+"
     r"(?P<value>[^\s,;)\]]{4,})", re.I)
-# "the staff login for the portal is admin / Croup!2024"
-_LOGIN_PAIR = re.compile(r"\b(?:login|log-?in|credentials|access|account)\b[^.!?\n]{0,40}?\b(?:is|are|:)\s*"
-                         r"(?P<value>[^\s,;/]{3,})\s*/\s*(?P<value2>[^\s,;]{4,})", re.I)
+# "the staff login for the portal is admin / Croup!2024"; a user name is short, and bounding it keeps
+# "login:login:login:…" from reading the rest of the run once per "login"
+_LOGIN_PAIR = re.compile(r"\b(?:login|log-?in|credentials|access|account)\b[^.!?\n]{0,40}?\b(?:is|are|:)\s*+"
+                         r"(?P<value>[^\s,;/]{3,100}+)\s*+/\s*+(?P<value2>[^\s,;]{4,})", re.I)
 # a Wi-Fi network named, then its key: "network IPALA-Guest, code Stridor25"
 _WIFI = re.compile(r"\b(?:wi-?fi|wlan|network|ssid|red|réseau|netzwerk|rete|rede)\b[^.!?\n]{0,60}?\b(?:code|key|pw|pass|password|"
-                   r"clave|mot de passe|schlüssel|passwort|chiave|senha)\s*[:=]?\s*(?P<value>[^\s,;)\]]{4,})", re.I)
+                   r"clave|mot de passe|schlüssel|passwort|chiave|senha)\s*+[:=]?\s*+(?P<value>[^\s,;)\]]{4,})", re.I)
 _SECRET_HINTS = ("pass", "pwd", "pin", "code", "key", "login", "log-in", "user", "credential", "access", "account",
                  "pw", "contraseña", "clave", "senha", "codice", "kennwort", "schlüssel", "chiave", "código", "secret",
                  "token", "mdp", "chave")
+# A token starts where its run of characters starts: "eyJ-eyJ-…" or "a-a-…@" would otherwise be
+# read to the end of the run once per possible start.
 _TOKEN_SHAPES = re.compile(
     r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"                                   # AWS access key id
-    r"|\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"                           # JWT
+    r"|(?<![\w-])eyJ[\w-]{8,}+\.[\w-]{8,}+\.[\w-]{8,}"                 # JWT
     r"|\b(?:sk|pk|rk)[-_](?:live|test)?[-_]?[A-Za-z0-9]{16,}"          # Stripe/OpenAI-style keys
     r"|\bgh[pousr]_[A-Za-z0-9]{20,}"                                   # GitHub tokens
     r"|\bxox[abprs]-[A-Za-z0-9-]{10,}"                                 # Slack tokens
     r"|\bAIza[0-9A-Za-z_-]{30,}"                                       # Google API keys
     r"|\bBearer\s+[A-Za-z0-9._~+/-]{20,}=*"                            # bearer tokens
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-    r"|https?://\S+?[?&#](?:token|access_token|auth|key|api_key|apikey|secret|sig|signature|password|pwd|pass|"
-    r"invite|code|session|sid)=[\w.%~+/-]{6,}\S*"                     # access links with a token
-    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*/\s*(?=\S*[\d#!$%&*@?])\S{6,}")  # login e-mail / password
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*+/\s*+(?=\S*[\d#!$%&*@?])\S{6,}")  # login e-mail / password
+# Access links with a token: the link first, then the token among its parameters (a pattern that
+# looked for the parameter from every "http" of a long run read the run once per "http").
+_LINK = re.compile(r"https?://\S+")
+_LINK_TOKEN = re.compile(r"[?&#](?:token|access_token|auth|key|api_key|apikey|secret|sig|signature|password|pwd|pass|"
+                         r"invite|code|session|sid)=[\w.%~+/-]{6,}")
 _NOT_A_SECRET = frozenset({
     "safe", "secure", "reset", "manager", "managers", "protected", "required", "needed", "strong", "private",
     "changes", "change", "changed", "here", "below", "details", "required.", "page", "portal", "link", "please",
@@ -72,7 +80,7 @@ def _looks_secret(value: str | None) -> bool:
     if len(v) < 4 or v.lower() in _NOT_A_SECRET or v.startswith(("http", "@", "#")) or _NOT_SECRET_SHAPE.search(v):
         return False
     # a secret has a digit or a symbol, or mixes cases inside the word; prose words do not
-    return bool(re.search(r"[\d#!$%&*@?^~]", v)) or bool(re.search(r"[a-z][A-Z]|[A-Z]{2,}[a-z]", v))
+    return bool(re.search(r"[\d#!$%&*@?^~]", v)) or bool(re.search(r"[a-z][A-Z]|[A-Z]{2}[a-z]", v))
 
 
 @detector("confidential.secrets", clause="2.b")
@@ -83,6 +91,9 @@ def secrets(params: dict, org) -> callable:
         spans: list[tuple[int, int]] = []
         for m in _TOKEN_SHAPES.finditer(t):
             spans.append((m.start(), m.end()))
+        for m in _LINK.finditer(t):
+            if _LINK_TOKEN.search(t, m.start() + m.group().index("://") + 4, m.end()):
+                spans.append((m.start(), m.end()))
         lower = t.lower()
         keyworded = any(h in lower for h in _SECRET_HINTS)  # a cheap look before four long patterns
         for pattern in ((_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR) if keyworded else ()):

@@ -15,9 +15,10 @@ from .model import Hit
 from .registry import detector
 from .text_patterns import clause_span, words_regex
 
+# A name's words are bounded: "O'O'O'…" is one long word that every apostrophe would start again.
 _WORKPLACE = (r"(?:our|my|the)\s+(?:hospital|trust|unit|ward|department|clinic|practice|employer|health board|"
               r"exec(?:utive)? team|board|cmo|ceo|management|unit manager|manager|press office|finance(?: team)?)(?:'s|’s)?"
-              r"|\b[A-Z][\w'’.]+(?:\s+[A-Z][\w'’.]+){0,3}\s+(?:Hospital|General|Infirmary|Medical Center|Medical Centre|"
+              r"|\b[A-Z][\w'’.]{1,40}(?:\s+[A-Z][\w'’.]{1,40}){0,3}\s+(?:Hospital|General|Infirmary|Medical Center|Medical Centre|"
               r"Health|Trust|Clinic|Children's Hospital|Children’s Hospital)\b"
               r"|\bSt\.?\s+[A-Z][\w'’]+(?:'s|’s)?"
               r"|\bnuestro hospital|\bmi hospital|\bnotre hôpital|\bmon hôpital|\bunser(?:em)? (?:krankenhaus|klinikum)|"
@@ -37,6 +38,8 @@ _DECISION = re.compile(r"\b(?:will (?:lose|cut|close|drop)|is cutting|are cuttin
                        r"dropping|dropping|makes? (?:parents|patients) pay|new policy|lose \d+ beds|layoffs?|redundanc\w+|"
                        r"down \d+ days|outage)\b", re.I)
 
+_SOURCE_NAMED = re.compile(r"memo|email|briefing|leaked|not allowed", re.I)
+
 
 def _findings(t: str, workplace: re.Pattern, internal: re.Pattern):
     if not workplace.search(t):
@@ -48,7 +51,7 @@ def _findings(t: str, workplace: re.Pattern, internal: re.Pattern):
         yield a, b, "internal"
 
 
-@detector("employer.conflict", clause="2.g")
+@detector("employer.conflict", clause="2.g", patterns=("employer_names", "forbidden_topics", "internal_markers"))
 def employer_conflict(params: dict, org) -> callable:
     """Employer-internal information, or speaking for the employer without authority."""
     names = params.get("employer_names") or []
@@ -60,10 +63,13 @@ def employer_conflict(params: dict, org) -> callable:
 
     def detect(text, draft):
         t = text.base.text
+        decided = None  # a fact of the whole draft: looked up once, not once per marker
         for a, b, why in _findings(t, workplace, internal):
-            if why == "internal" and not (_DECISION.search(t) or re.search(r"memo|email|briefing|leaked|not allowed",
-                                                                            t[a:b], re.I)):
-                continue
+            if why == "internal":
+                if decided is None:
+                    decided = bool(_DECISION.search(t))
+                if not (decided or _SOURCE_NAMED.search(t, a, b)):
+                    continue
             s, e = text.base.to_original(a, b)
             yield Hit(s, e,
                       f"This shares internal information of {label}, or speaks for it, which employers' social "

@@ -25,7 +25,7 @@ import numpy as np
 
 from onevoice.learned.encoder import Encoder
 from onevoice.learned.heads import HeadSet
-from onevoice.learned.text import ngram_ids, sentences
+from onevoice.learned.text import encoder_input, ngram_ids, sentences
 
 from .model import DRAFT_KINDS, Draft
 from .normalize import ScreenText
@@ -80,10 +80,10 @@ def vectorize(drafts: Sequence[Draft], encoder: Encoder) -> list[DraftVectors]:
         spans = sentences(d.text)
         alt = attachment_text(d)
         first = len(texts)
-        texts.append(base or ".")
-        texts.extend(d.text[s:e] for s, e in spans)
+        texts.append(encoder_input(base) or ".")
+        texts.extend(encoder_input(d.text[s:e]) for s, e in spans)
         if alt:
-            texts.append(alt)
+            texts.append(encoder_input(alt))
         plans.append((first, spans, bool(alt)))
     vecs = encoder.encode(texts)
     out = []

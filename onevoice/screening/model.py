@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
+from onevoice.errors import TooLarge
+
 DraftKind = Literal["official", "reply", "personal"]
 DRAFT_KINDS: tuple[str, ...] = ("official", "reply", "personal")
 
@@ -29,6 +31,14 @@ class Decision(str, Enum):
     BLOCK = "block"
     REVIEW = "review"
     PASS = "pass"
+
+
+def check_length(text: str, limit: int) -> str:
+    """`text`, if it has at most `limit` characters (the installation's ONEVOICE_MAX_DRAFT_CHARS).
+    Screening time grows with the text, so a longer one is refused whole (413), never cut."""
+    if len(text) > limit:
+        raise TooLarge(f"the text has {len(text)} characters; the most a draft may have is {limit}")
+    return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,9 @@ def _base(original: str) -> View:
     return b.view()
 
 
-_LEET_TOKEN = re.compile(r"[^\s]*[0-9@$!|€+][^\s]*")
+# Whole tokens, then a look for a leet character inside: one pattern that demanded the character
+# would rescan a long token from each of its positions (quadratic on "xxxx…").
+_TOKEN = re.compile(r"\S+")
 _LEET_CHARS = re.compile(r"[0134578 9@$!|€+]".replace(" ", ""))
 _SPLIT_LETTERS = re.compile(r"(?<![\w])(?:[a-z][.\-_ *]){2,}[a-z](?![\w])")
 
@@ -150,8 +152,10 @@ def _words(base: View) -> View:
         view = View(lower, None, None)
     chars = None
     # leetspeak is undone one character for one, so offsets do not move
-    for m in _LEET_TOKEN.finditer(lower):
+    for m in _TOKEN.finditer(lower):
         token = m.group()
+        if not _LEET_CHARS.search(token):
+            continue
         stripped = token.strip(".,;:!?\"'()[]{}")
         if not stripped or not any(c.isalpha() for c in stripped) or stripped.isdigit() \
                 or re.fullmatch(r"[@#]\w+", stripped) or "://" in stripped or "@" in stripped[1:-1]:
@@ -184,15 +188,21 @@ _SPELLED_RUN = re.compile(
     rf"(?<![\w])(?:(?:{_DIGIT_WORD}|\d+)(?:[\s\-.,/]{{1,3}}|(?=$)|(?=[^\w]))){{3,}}", re.IGNORECASE
 )
 _SPACED_DIGITS = re.compile(r"(?<![\w])\d(?:[ ]\d){3,}(?!\w)")
+# Linear on purpose: the local part starts where its run of characters starts (a later start in
+# the same run reaches the same "at"), and whitespace around "at"/"dot" has one way to be read
+# ("\s*" next to "\s+dot\s+" made a long run of spaces cubic).
+_AT = r"(?:\s*(?:\[at\]|\(at\)|\{at\})\s*|\s+at\s+)"
+_SPELLED_DOT = r"(?:(?<!\s)\s*(?:\[dot\]|\(dot\)|\{dot\})\s*|(?<!\s)\s+dot\s+)"
+_DOMAIN_DOT = r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\.)\s*|\s+dot\s+)"
 _AT_DOT = re.compile(
-    r"(?P<local>[\w.+-]+)\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*(?P<domain>[\w-]+(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[\w-]+)+)",
+    rf"(?<![\w.+-])(?P<local>[\w.+-]+){_AT}(?P<domain>[\w-]+(?:{_DOMAIN_DOT}[\w-]+)+)",
     re.IGNORECASE,
 )
 _DIGIT_WORDS = frozenset(SPELLED_DIGITS)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SPACED_RUN_HINT = re.compile(r"\d[\s\-.,/]{1,3}\d[\s\-.,/]{1,3}\d")
 _AT_GATE = re.compile(r"[\[({]at[\])}]|\bdot\b", re.IGNORECASE)  # "[at]" or "… dot …": worth the full pattern
-_DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+)\s*", re.IGNORECASE)
+_DOT = re.compile(_SPELLED_DOT, re.IGNORECASE)  # read in the domain of an _AT_DOT match, where no two touch
 
 
 def _digits(base: View) -> View:

@@ -48,8 +48,11 @@ _PERSON = re.compile(
     rf"(?<![\w-]){_words('determiner')}\s+(?:{_words('adjective')}\s+){{0,2}}{_PERSON_WORD}(?![\w-])(?!'s? (?:day|hospital|ward))",
     re.I)
 # "Säugling mit…", "Toddler with croup in bay 3": a person noun opening a clause, as in a handover note
+# The line break may be anywhere in the whitespace before the noun; the match starts where that
+# whitespace starts, so a long run of blank lines is read once, not once per line break.
 _BARE_PERSON = re.compile(
-    rf"(?:^|[:;•\n]|[—–]\s|\.\s)\s*(?:{_words('adjective')}\s+)?{_PERSON_WORD}\s+(?:with|w/|con|avec|mit|com|who|que|qui|der|die)\b",
+    rf"(?:(?:^|[:;•]|[—–]\s|\.\s)\s*+|(?<!\s)[^\S\n]*+\n\s*+)"
+    rf"(?P<who>(?:{_words('adjective')}\s+)?{_PERSON_WORD}\s+(?:with|w/|con|avec|mit|com|who|que|qui|der|die)\b)",
     re.I)
 _POSSESSIVE = re.compile(rf"(?<![\w-]){_words('possessive_patient')}(?!\s+{_words('adjectival_patient')}\b)(?!\w)", re.I)
 _LOCATOR = re.compile(rf"(?<![\w-]){_words('locator')}\s*(?:#|no\.?\s*|n[º°]\s*)?\d{{1,3}}[a-z]?\b", re.I)
@@ -112,6 +115,9 @@ def _anchors(t: str, s0: int, e0: int) -> dict[str, bool]:
         "care": bool(_CARE.search(sentence)),
         "clinical": bool(_CLINICAL.search(sentence)),
         "past": bool(_PAST.search(sentence)),
+        "modal": bool(_MODAL.search(sentence)),
+        "published": bool(_PUBLISHED.search(sentence)),
+        "education": bool(_EDUCATION_EVENT.search(sentence)),
     }
 
 
@@ -129,8 +135,7 @@ def _individuals(t: str):
     for m in _THEIR_CHILD.finditer(t):
         yield m.start(), m.end(), "plain"
     for m in _BARE_PERSON.finditer(t):
-        start = m.start() + len(m.group()) - len(m.group().lstrip(":;•\n—–. \t"))
-        yield start, m.end(), "plain"
+        yield m.start("who"), m.end(), "plain"
 
 
 def find_cases(t: str) -> list[tuple[int, int, bool]]:
@@ -139,21 +144,25 @@ def find_cases(t: str) -> list[tuple[int, int, bool]]:
     if not people or _FICTION.search(t):
         return []
     best: dict[int, tuple[int, int, bool]] = {}
-    anchors: dict[int, dict[str, bool]] = {}
+    # each sentence is read once, however many people it mentions (a long one may mention many)
+    anchors: dict[tuple[int, int], dict[str, bool]] = {}
+
+    def anchors_of(s0: int, e0: int) -> dict[str, bool]:
+        if (s0, e0) not in anchors:
+            anchors[(s0, e0)] = _anchors(t, s0, e0)
+        return anchors[(s0, e0)]
+
     for start, end, strength in people:
         s0, e0 = sentence_bounds(t, start)
-        if s0 not in anchors:
-            anchors[s0] = _anchors(t, s0, e0)
-        a = dict(anchors[s0])
+        a = dict(anchors_of(s0, e0))
         if s0 > 0 and not (a["time"] or a["setting"]):
             # "What a night in resus. Teen with anaphylaxis…": the scene is set one sentence before
             p0, _ = sentence_bounds(t, max(0, s0 - 2))
-            scene = _anchors(t, p0, s0)
+            scene = anchors_of(p0, s0)
             a["time"], a["setting"] = scene["time"], scene["setting"]
         before = t[max(s0, start - 40):start]
-        generic = bool(_GENERIC_BEFORE.search(before)) or (
-            bool(_MODAL.search(t[s0:e0])) and not (a["time"] or a["setting"]))
-        published = bool(_PUBLISHED.search(t[s0:e0])) and not a["setting"]
+        generic = bool(_GENERIC_BEFORE.search(before)) or (a["modal"] and not (a["time"] or a["setting"]))
+        published = a["published"] and not a["setting"]
         lead = t[start:end].lower()
         if strength == "strong":
             if not (a["time"] or a["setting"] or a["care"] or a["clinical"]) or generic or published:
@@ -168,7 +177,7 @@ def find_cases(t: str) -> list[tuple[int, int, bool]]:
                     continue
             told = a["time"] or a["setting"]
             if told and (a["care"] or a["clinical"]):
-                sure = not _EDUCATION_EVENT.search(t[s0:e0])
+                sure = not a["education"]
             elif a["care"] and (a["clinical"] or a["past"]):
                 sure = False
             else:

@@ -237,19 +237,26 @@ _HISTORICAL = re.compile(r"\b(?:1[0-9]{3}|19[0-8]\d)\b|\bon this day\b|\bhistor(
 _GENERIC = re.compile(r"\b(?:children|patients|people|adults|infants|kids|families|those|anyone|everyone)\s+with\b", re.I)
 
 
+def _names_someone(t: str, sent_start: int, sent_end: int) -> bool:
+    """Whether the sentence speaks of an identifiable person now (not of history, not of a group)."""
+    sentence = t[sent_start:sent_end]
+    if _HISTORICAL.search(sentence) or _GENERIC.search(sentence):
+        return False
+    return bool(_PERSON.search(sentence) or _PERSON.search(t[max(0, sent_start - 120):sent_start]))
+
+
 @detector("personal_info.medical_history", clause="2.a")
 def medical_history(params: dict, org) -> callable:
     """The health or medical history of an identifiable person (a member, staff, a relative)."""
     def detect(text, draft):
         view = text.base
         t = view.text
+        about_someone: dict[tuple[int, int], bool] = {}  # per sentence: read once, however many conditions
         for m in _CONDITION.finditer(t):
-            sent_start, sent_end = sentence_bounds(t, m.start())
-            sentence = t[sent_start:sent_end]
-            if _HISTORICAL.search(sentence) or _GENERIC.search(sentence):
-                continue
-            who = _PERSON.search(sentence) or _PERSON.search(t[max(0, sent_start - 120):sent_start])
-            if not who:
+            bounds = sentence_bounds(t, m.start())
+            if bounds not in about_someone:
+                about_someone[bounds] = _names_someone(t, *bounds)
+            if not about_someone[bounds]:
                 continue
             start, end = clause_span(t, m.start(), m.end())
             s, e = view.to_original(start, end)

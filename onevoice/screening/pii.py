@@ -8,6 +8,7 @@ committee's notifications and logs) and the side-by-side benchmark with Presidio
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .normalize import ScreenText
@@ -88,22 +89,24 @@ _NON_DIGIT = re.compile(r"\D")
 
 def _proper_nouns(t: str):
     for m in _PROPER.finditer(t):
-        words = m.group().split()
+        all_words = m.group().split()
+        first, last = 0, len(all_words)  # the words kept: all_words[first:last] (no copies: a run may be long)
         start = m.start()
         # drop capitalised function words at the start ("The", "My", "Hi")
-        while words and words[0].strip(".,").lower() in _COMMON:
-            start = t.index(words[0], start) + len(words[0])
+        while first < last and all_words[first].strip(".,").lower() in _COMMON:
+            start = t.index(all_words[first], start) + len(all_words[first])
             while start < len(t) and t[start] in " ,":
                 start += 1
-            words = words[1:]
-        if not words:
+            first += 1
+        if first == last:
             continue
         end = m.end()
-        while words and words[-1].strip(".,").lower() in _COMMON:
-            end = t.rindex(words[-1], start, end)
+        while first < last and all_words[last - 1].strip(".,").lower() in _COMMON:
+            end = t.rindex(all_words[last - 1], start, end)
             while end > start and t[end - 1] in " ,":
                 end -= 1
-            words = words[:-1]
+            last -= 1
+        words = all_words[first:last]
         if not words or end <= start:
             continue
         span = t[start:end].rstrip(".")
@@ -191,8 +194,11 @@ def find_pii(text: str) -> list[PiiSpan]:
     # where two overlap, the more certain recognizer wins (a card number is not also a phone)
     out.sort(key=lambda s: (-s.score, -(s.end - s.start), s.start))
     kept: list[PiiSpan] = []
+    starts: list[int] = []  # of `kept`, which never overlap: sorted by start, they are sorted by end too
     for s in out:
-        if not any(s.start < k.end and k.start < s.end for k in kept):
-            kept.append(s)
-    kept.sort(key=lambda s: s.start)
+        i = bisect_left(starts, s.end)  # kept[i - 1] is the last one starting before s ends
+        if i and kept[i - 1].end > s.start:
+            continue
+        starts.insert(i, s.start)
+        kept.insert(i, s)
     return kept

@@ -43,19 +43,21 @@ class Registered:
     clause: str
     factory: Factory
     summary: str
+    patterns: tuple[str, ...] = ()  # parameters that are lists of regex fragments (a pack checks them)
 
 
 REGISTRY: dict[str, Registered] = {}
 
 
-def detector(name: str, clause: str) -> Callable[[Factory], Factory]:
-    """Register `factory(params, organization) -> detector` under `name` for `clause`."""
+def detector(name: str, clause: str, patterns: tuple[str, ...] = ()) -> Callable[[Factory], Factory]:
+    """Register `factory(params, organization) -> detector` under `name` for `clause`; `patterns`
+    names the parameters whose entries are regex fragments, which a policy pack must keep safe."""
 
     def register(factory: Factory) -> Factory:
         if name in REGISTRY:
             raise RuntimeError(f"detector {name!r} registered twice")
         summary = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
-        REGISTRY[name] = Registered(name, clause, factory, summary)
+        REGISTRY[name] = Registered(name, clause, factory, summary, patterns)
         return factory
 
     return register

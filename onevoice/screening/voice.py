@@ -27,8 +27,9 @@ def _patterns(names: tuple[str, ...]) -> list[re.Pattern]:
         re.compile(rf"\b(?:speaking\s+(?:for|on behalf of)|on behalf of|in the name of|im namen|en nombre|au nom|"
                    rf"a nome|em nome)\s+(?:of\s+|de\s+|der\s+|des\s+|da\s+|do\s+|dell[a']\s*)?(?:all\s+)?{the}{org}\b"
                    rf"[^.!?\n:]{{0,40}}", re.I),
-        # "IPALA's official view / stance / position (I'm on council)", "Official IPALA statement"
-        re.compile(rf"\b{org}(?:'s|’s)\s+(?:official\s+)?(?:view|stance|position|statement|line)\b\s*[(,:]\s*[^)]*?"
+        # "IPALA's official view / stance / position (I'm on council)", "Official IPALA statement";
+        # the role is looked for near the claim only (to the end of the text, each claim cost a read of it)
+        re.compile(rf"\b{org}(?:'s|’s)\s+(?:official\s+)?(?:view|stance|position|statement|line)\b\s*+[(,:]\s*+[^)]{{0,200}}?"
                    rf"(?:official|council|board|chair|president|i'?m|i am)[^)]*\)?", re.I),
         re.compile(rf"\bofficial\s+{org}\s+(?:statement|position|view|stance)\b[^.!?\n]{{0,60}}", re.I),
         # "#IPALA says:", "IPALA has decided:", "IPALA thinks …" (the org as the speaker of the member's claim)
@@ -42,8 +43,25 @@ def _patterns(names: tuple[str, ...]) -> list[re.Pattern]:
     ]
 
 
-_PUBLISHED_LINK = re.compile(r"\b(?:position paper|published|statement|guideline)\b.*\b(?:my own|i think|personally)\b",
-                             re.I)
+_PUBLISHED = re.compile(r"\b(?:position paper|published|statement|guideline)\b", re.I)
+_OWN_VIEW = re.compile(r"\b(?:my own|i think|personally)\b", re.I)
+_WE = re.compile(r"\bwe\b", re.I)
+
+
+def _own_view_beside_published(t: str) -> bool:
+    """A published position named, then the author's own view later on the same line, and a
+    recommendation: the member links the position and speaks for themselves."""
+    if "recommend" not in t.lower():
+        return False
+    line_end = -1
+    for m in _PUBLISHED.finditer(t):
+        if m.start() < line_end:  # the first mention on a line already looked to its end
+            continue
+        line_end = t.find("\n", m.end())
+        line_end = len(t) if line_end < 0 else line_end
+        if _OWN_VIEW.search(t, m.end(), line_end):
+            return True
+    return False
 
 
 @detector("voice.speaks_for_org", clause="2.f")
@@ -58,9 +76,12 @@ def speaks_for_org(params: dict, org) -> callable:
         if not org_word.search(t):
             return
         found = []
+        beside_published = None  # a fact of the whole draft: found once, when first needed
         for p in patterns:
             for m in p.finditer(t):
-                if _PUBLISHED_LINK.search(t) and "recommend" in t.lower() and not re.search(r"\bwe\b", m.group(), re.I):
+                if beside_published is None:
+                    beside_published = _own_view_beside_published(t)
+                if beside_published and not _WE.search(m.group()):
                     continue
                 found.append((m.start(), m.end()))
         for start, end in _merge(found):

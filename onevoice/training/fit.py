@@ -5,6 +5,7 @@ example is never in the training and the test part of one fold.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import zlib
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from scipy import sparse
 
 from onevoice.learned.heads import Head
 from onevoice.learned.text import HASH_BUCKETS
+
+from . import corpus
 
 FOLDS = 5
 
@@ -138,3 +141,12 @@ def thresholds(p: np.ndarray, y: np.ndarray, block_precision: float = 0.9) -> tu
 
 def head(name: str, classes, f: Fitted, calib=(1.0, 0.0)) -> Head:
     return Head(name=name, classes=tuple(classes), W=f.W, W_hash=f.W_hash, b=f.b, platt=tuple(calib))
+
+
+def metadata(encoder, items: list[dict], **figures) -> dict:
+    """What every head set records about itself: the encoder, when, the corpus digest and size,
+    then its own figures (thresholds, cross-validated results, what else went in)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return {"encoder": encoder.name, "version": now.strftime("%Y%m%d%H%M%S"),
+            "trained": now.isoformat(timespec="seconds"), "corpus_digest": corpus.digest(items),
+            "corpus_items": len(items), **figures}

@@ -22,7 +22,7 @@ import numpy as np
 
 from onevoice.learned.encoder import Encoder
 from onevoice.learned.heads import HeadSet
-from onevoice.learned.text import ngram_ids
+from onevoice.learned.text import encoder_input, ngram_ids
 from onevoice.screening.normalize import ScreenText
 
 from . import sentiment
@@ -50,7 +50,7 @@ class CommentVectors:
 
 def vectorize(texts: Sequence[str], encoder: Encoder) -> CommentVectors:
     views = [ScreenText(t or "") for t in texts]
-    vecs = encoder.encode([v.base.text or "." for v in views])
+    vecs = encoder.encode([encoder_input(v.base.text) or "." for v in views])
     shapes, vaders, negs = [], [], []
     for t, v in zip(texts, views):
         vs = sentiment.VADER.polarity_scores(t or "")

@@ -1,10 +1,15 @@
-"""The FastAPI application: the JSON API, the server-rendered pages and the health check."""
+"""The FastAPI application: the JSON API, the server-rendered pages and the health check, all
+behind the security headers and the trusted-proxy check (security.py)."""
 from __future__ import annotations
 
-import os
+import base64
+import hashlib
+import re
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,6 +23,7 @@ from .api import router as api_router
 from .api.monitoring import links as short_links
 from .pages import STATIC, guard, router as pages_router
 from .ratelimit import SlidingWindow
+from .security import ForwardedFrom, Network, SecurityHeaders, proxy_networks
 
 MAX_BODY = 1_000_000  # 1 MB: a draft with attachments' metadata is a few kB
 
@@ -60,12 +66,38 @@ async def _too_large(scope, receive, send, limit) -> None:
     await response(scope, receive, send)
 
 
+class OnevoiceApp(FastAPI):
+    trusted_proxies: tuple[Network, ...] = ()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware: an unhandled error's 500 carries the security
+        # headers too, and everything inside sees the client a trusted proxy forwarded for.
+        return ForwardedFrom(SecurityHeaders(super().build_middleware_stack()), self.trusted_proxies)
+
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI page loads its bundle from
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def api_docs_page(openapi_url: str, title: str) -> tuple[str, str]:
+    """FastAPI's Swagger UI page with a policy of its own: the Swagger bundle from the CDN it has
+    always come from (onevoice ships no copy), only the inline script FastAPI writes to start it
+    (allowed by its hash), and inline styles, which Swagger UI writes as it renders."""
+    html = get_swagger_ui_html(openapi_url=openapi_url, title=title).body.decode()
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+                      for script in _INLINE_SCRIPT.findall(html))
+    policy = (f"default-src 'none'; script-src {SWAGGER_CDN} {hashes}; style-src {SWAGGER_CDN} 'unsafe-inline'; "
+              "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'none'")
+    return html, policy
+
+
 def create_app(system: System | None = None, scheduler: bool | None = None) -> FastAPI:
-    """The app. With `scheduler` (default: on unless ONEVOICE_SCHEDULER=off) the periodic jobs
-    run in this process, which is right for the single-process default."""
+    """The app. With `scheduler` (default: settings.scheduler, ONEVOICE_SCHEDULER) the periodic
+    jobs run in this process, which is right for the single-process default."""
     system = system or System()
     if scheduler is None:
-        scheduler = os.environ.get("ONEVOICE_SCHEDULER", "on") != "off"
+        scheduler = system.settings.scheduler
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -77,18 +109,29 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
         if runner:
             runner.stop()
 
-    app = FastAPI(title="onevoice", version=__version__, lifespan=lifespan,
-                  description="The IPALA social media policy as working software: screening (2.), committee "
-                              "approval and publishing (1.), crisis management (3.), monitoring (4.).")
+    app = OnevoiceApp(title="onevoice", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                      description="The IPALA social media policy as working software: screening (2.), committee "
+                                  "approval and publishing (1.), crisis management (3.), monitoring (4.).")
     app.state.system = system
+    app.trusted_proxies = proxy_networks(system.settings.trusted_proxies)
     app.state.login_limiter = SlidingWindow(limit=20, seconds=60)
+    app.state.screen_limiter = SlidingWindow(limit=system.settings.screen_per_minute, seconds=60)
     problems.install(app)
     guard.install(app)
     app.include_router(api_router)
     app.include_router(short_links)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from .nesting import NestingLimit
+
+    app.add_middleware(NestingLimit)  # added first, so it runs inside BodyLimit: it reads bounded bodies only
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+
+    docs_html, docs_policy = api_docs_page(app.openapi_url, f"{app.title} - Swagger UI")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return HTMLResponse(docs_html, headers={"Content-Security-Policy": docs_policy})
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")
     def healthz() -> dict:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from onevoice.errors import Forbidden, Unauthenticated
+from onevoice.errors import Forbidden, PasswordChangeRequired, Unauthenticated
 from onevoice.governance import auth
 from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Actor
 from onevoice.system import System
+
+from .security import cookie_name
 
 SESSION_COOKIE = "onevoice_session"
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -32,6 +34,8 @@ class Caller:
     name: str
     csrf_token: str | None  # set for session callers
     must_change_password: bool = False
+    session_id: int | None = None  # the sign-in this request came with (a password change keeps it)
+    token_id: int | None = None
 
 
 async def _csrf_from(request: Request) -> str | None:
@@ -54,13 +58,14 @@ async def optional_caller(request: Request, system: System = Depends(get_system)
         if scheme.lower() != "bearer" or not secret:
             raise Unauthenticated("use 'Authorization: Bearer <token>'")
         return _token_caller(system, secret.strip())
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request.cookies.get(cookie_name(system.settings, SESSION_COOKIE))
     if not cookie:
         return None
     caller = _session_caller(system, cookie)
     if caller is not None and request.method not in SAFE:
         sent = await _csrf_from(request)
-        if not sent or not secrets.compare_digest(sent, caller.csrf_token):
+        # as bytes: compare_digest raises on a str with non-ASCII characters, which anyone can send
+        if not sent or not secrets.compare_digest(sent.encode(), caller.csrf_token.encode()):
             raise Forbidden("missing or wrong CSRF token; reload the page and try again")
     return caller
 
@@ -71,7 +76,7 @@ def _token_caller(system: System, secret: str) -> Caller:
     if auth.token_use_is_stale(use):
         with system.db.transaction() as s:
             auth.touch_token(s, use.token_id)
-    return Caller(use.actor, use.name, None, use.must_change_password)
+    return Caller(use.actor, use.name, None, use.must_change_password, token_id=use.token_id)
 
 
 def _session_caller(system: System, cookie: str) -> Caller | None:
@@ -80,10 +85,19 @@ def _session_caller(system: System, cookie: str) -> Caller | None:
             member, web = auth.session_member(s, cookie)
         except Unauthenticated:
             return None
-        return Caller(actor_for(member), member.name, web.csrf_token, member.must_change_password)
+        return Caller(actor_for(member, signed_in=True), member.name, web.csrf_token, member.must_change_password,
+                      session_id=web.id)
 
 
-async def caller(c: Caller | None = Depends(optional_caller)) -> Caller:
+async def signed_in(c: Caller | None = Depends(optional_caller)) -> Caller:
+    """Any signed-in caller, even one still holding a one-time password: only for changing it and
+    signing out. Every other route uses `caller`."""
     if c is None:
         raise Unauthenticated("sign in, or send an API token")
+    return c
+
+
+async def caller(c: Caller = Depends(signed_in)) -> Caller:
+    if c.must_change_password:
+        raise PasswordChangeRequired()
     return c

@@ -32,7 +32,10 @@ def _for(request: Request, status: int, title: str, detail: str, **extra):
 def install(app: FastAPI) -> None:
     @app.exception_handler(OnevoiceError)
     async def _service_error(request: Request, exc: OnevoiceError):
-        return _for(request, exc.status, exc.title, exc.detail)
+        response = _for(request, exc.status, exc.title, exc.detail, type=getattr(exc, "type", "about:blank"))
+        if getattr(exc, "retry_after", None):  # a rate limit says when to come back
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied):

@@ -19,14 +19,16 @@ def api(sqlite_system):
         ch = channels.add_channel(s, SYSTEM, sqlite_system.box, "mastodon", "ipala",
                                   credentials={"webhook_secret": "s3cret"})
         members.add_member(s, SYSTEM, "chair@example.org", "Chair", "a long password", ("chair",))
+        members.grant_role(s, SYSTEM, "chair@example.org", "authorized", ch)
+        members.add_member(s, SYSTEM, "cm@example.org", "Committee", "a long password", ("committee",))
         members.add_member(s, SYSTEM, "m@example.org", "M", "a long password")
         cid = ch.id
     c = TestClient(create_app(sqlite_system, scheduler=False))
+    return c, cid, token(c, "chair@example.org"), token(c, "m@example.org")
 
-    def token(email):
-        return {"Authorization": "Bearer " + c.post("/api/v1/tokens", json={"email": email, "password": "a long password"}).json()["token"]}
 
-    return c, cid, token("chair@example.org"), token("m@example.org")
+def token(c, email):
+    return {"Authorization": "Bearer " + c.post("/api/v1/tokens", json={"email": email, "password": "a long password"}).json()["token"]}
 
 
 def signed(body: bytes, secret="s3cret"):
@@ -51,10 +53,23 @@ def test_signed_webhook_to_incident(api):
     assert r.json()["checklist"][0]["done"] is True
     r = c.post(f"/api/v1/incidents/{iid}/checklist/99", json={"done": True}, headers=chair)
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-    r = c.post(f"/api/v1/incidents/{iid}/fast-track", json={"response": "holding-statement"}, headers=chair)
+
+    def fast_track():
+        return c.post(f"/api/v1/incidents/{iid}/fast-track", json={"response": "holding-statement"}, headers=chair)
+
+    assert fast_track().status_code == 409  # not pre-approved yet: the committee decides that
+    r = c.post("/api/v1/playbooks/crisis/responses/holding-statement/pre-approvals", json={"channel": cid},
+               headers=chair)
+    assert r.status_code == 201 and r.json()["status"] == "in review"
+    proposal = r.json()["draft_id"]
+    assert c.post(f"/api/v1/drafts/{proposal}/reviews", json={"verdict": "approve"}, headers=chair).status_code == 403
+    assert c.post(f"/api/v1/drafts/{proposal}/reviews", json={"verdict": "approve"},
+                  headers=token(c, "cm@example.org")).json()["state"] == "approved"
+    r = fast_track()
     assert r.status_code == 201
     draft = c.get(f"/api/v1/drafts/{r.json()['draft_id']}", headers=chair).json()
     assert draft["state"] == "scheduled" and draft["screening"]["decision"] == "pass"
+    assert draft["text"] == c.get(f"/api/v1/drafts/{proposal}", headers=chair).json()["text"]
 
 
 def test_bad_webhook_bodies(api):
@@ -69,6 +84,7 @@ def test_playbooks_are_editable_by_the_committee(api):
     c, _, chair, member = api
     names = {p["name"] for p in c.get("/api/v1/playbooks", headers=chair).json()}
     assert {"complaint", "crisis", "spike", "misinformation", "negative-comment"} <= names
+    assert all(p["pre_approvals"] == [] for p in c.get("/api/v1/playbooks", headers=chair).json())
     src = "name: complaint\nincident_type: complaint\ntitle: Complaint v2\nsteps: [Read it, Answer it]\n"
     assert c.put("/api/v1/playbooks", json={"source": src}, headers=chair).json()["title"] == "Complaint v2"
     assert c.put("/api/v1/playbooks", json={"source": "name: x"}, headers=chair).status_code == 422

@@ -19,7 +19,8 @@ def test_poll_mentions_and_replies_once_each(sqlite_system):
         c = cast(system, "mastodon", base_url=server.url, credentials={"access_token": org.token})
         approved_and_scheduled(system, c, "Our new family leaflet is out")
         [sent] = outbox.publish_due(system.db, system.connector_for)
-        fan = MastodonConnector(ConnectorConfig("mastodon", "alice", server.url, {"access_token": alice.token}))
+        fan = MastodonConnector(ConnectorConfig("mastodon", "alice", server.url, {"access_token": alice.token},
+                                                allow_private_urls=True))
         fan.publish(PublishRequest(text="@ipala your last post shows a child's X-ray with the name visible!",
                                    idempotency_key="m1"))
         with system.db.reader() as s:

@@ -1,9 +1,9 @@
-"""Passwords, lockout, sessions and API tokens."""
+"""Passwords, the sign-in delay, sessions and API tokens."""
 from __future__ import annotations
 
 import pytest
 
-from onevoice.errors import TooManyAttempts, Unauthenticated
+from onevoice.errors import Unauthenticated
 from onevoice.governance import auth, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import ApiToken, Member
@@ -29,12 +29,13 @@ def test_password_is_hashed_with_argon2(system):
     assert _login(system, "correct horse battery").member is not None
 
 
-def test_lockout_after_repeated_failures_even_with_right_password(system):
+def test_after_repeated_failures_sign_in_waits_even_with_right_password(system):
     _member(system)
     for _ in range(system.settings.login_max_failures):
         assert isinstance(_login(system, "wrong password!").error, Unauthenticated)
     outcome = _login(system, "correct horse battery")
-    assert outcome.member is None and isinstance(outcome.error, TooManyAttempts)
+    assert outcome.member is None and isinstance(outcome.error, Unauthenticated)
+    assert outcome.error.detail == auth.SIGN_IN_REFUSED  # the words a wrong password gets
 
 
 def test_unknown_email_fails_like_a_wrong_password(system):

@@ -47,6 +47,9 @@ def test_init_members_channels_audit(run, tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (("member", "add", "not-an-email", "--name", "X"), "not an e-mail"),
     (("member", "grant", "nobody@example.org", "chair"), "no member"),
+    (("member", "reset-password", "nobody@example.org"), "no member"),
+    (("member", "deactivate", "admin@localhost.localdomain"), "last active administrator"),
+    (("member", "reactivate", "admin@localhost.localdomain"), "is active"),
     (("channel", "add", "myspace", "x"), "platform must be one of"),
     (("channel", "add", "bluesky", "x.test", "--timezone", "Mars/Base"), "unknown time zone"),
 ])
@@ -56,6 +59,28 @@ def test_bad_input_is_one_line_and_nonzero(run, args, needle):
     assert r.returncode != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
+
+
+def test_reset_password_deactivate_reactivate(run):
+    assert run("init").returncode == 0
+    assert run("member", "add", "ana@example.org", "--name", "Ana", "--password-stdin",
+               stdin="ana's long password\n").returncode == 0
+    r = run("member", "reset-password", "ana@example.org")
+    assert r.returncode == 0 and "one-time password: " in r.stdout, r.stderr
+    one_time = r.stdout.split("one-time password: ")[1].split()[0]
+    assert len(one_time) >= 16
+    ana = next(m for m in json.loads(run("member", "list", "--format", "json").stdout) if m["email"] == "ana@example.org")
+    assert ana["must_change_password"] is True and ana["active"] is True
+    r = run("member", "deactivate", "ana@example.org")
+    assert r.returncode == 0 and "deactivated ana@example.org" in r.stdout, r.stderr
+    r = run("token", "create", "ana@example.org", "--name", "ci")  # nobody acts for a deactivated member
+    assert r.returncode != 0 and r.stderr.startswith("error: ")
+    ana = next(m for m in json.loads(run("member", "list", "--format", "json").stdout) if m["email"] == "ana@example.org")
+    assert ana["active"] is False
+    assert run("member", "reactivate", "ana@example.org").returncode == 0
+    events = [json.loads(x)["action"] for x in run("audit", "export").stdout.splitlines()]
+    assert events[-3:] == ["member.password_reset", "member.deactivate", "member.reactivate"]
+    assert one_time not in run("audit", "export").stdout
 
 
 def test_audit_verify_fails_on_tampering(run, tmp_path):

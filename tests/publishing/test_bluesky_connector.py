@@ -17,7 +17,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
 
 def connector(network, account) -> BlueskyConnector:
     creds = {"identifier": account["handle"], "password": account["password"]}
-    return BlueskyConnector(ConnectorConfig("bluesky", account["handle"], network.pds, creds))
+    return BlueskyConnector(ConnectorConfig("bluesky", account["handle"], network.pds, creds, allow_private_urls=True))
 
 
 def posts_in_repo(account) -> list:
@@ -68,7 +68,7 @@ def test_error_mapping_of_rate_limits_and_server_errors():
 def test_unreachable_pds_is_a_retryable_error():
     with pytest.raises(ConnectorError) as e:
         BlueskyConnector(ConnectorConfig("bluesky", "org.test", f"http://127.0.0.1:{free_port()}",
-                                         {"identifier": "org.test", "password": "pw"}), timeout=2)
+                                         {"identifier": "org.test", "password": "pw"}, allow_private_urls=True), timeout=2)
     assert e.value.retryable and "did not answer" in e.value.message
 
 
@@ -166,7 +166,8 @@ def test_bad_credentials_are_a_permanent_error_with_the_platforms_message(bluesk
     org = bluesky_pds.create_account("bad")
     with pytest.raises(ConnectorError) as e:
         BlueskyConnector(ConnectorConfig("bluesky", org["handle"], bluesky_pds.pds,
-                                         {"identifier": org["handle"], "password": "wrong password"}))
+                                         {"identifier": org["handle"], "password": "wrong password"},
+                                         allow_private_urls=True))
     assert not e.value.retryable and e.value.status == 401
     assert e.value.message == "Bluesky: AuthenticationRequired: Invalid identifier or password"
 

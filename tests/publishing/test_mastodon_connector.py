@@ -14,7 +14,8 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
 
 
 def connector(server, account):
-    return MastodonConnector(ConnectorConfig("mastodon", account.username, server.url, {"access_token": account.token}))
+    return MastodonConnector(ConnectorConfig("mastodon", account.username, server.url, {"access_token": account.token},
+                                             allow_private_urls=True))
 
 
 def test_publish_reply_media_counts_and_delete(mastodon):
@@ -56,7 +57,7 @@ def test_mentions_since_cursor(mastodon):
 
 
 def test_errors_are_classified(mastodon):
-    bad = MastodonConnector(ConnectorConfig("mastodon", "x", mastodon.url, {"access_token": "nope"}))
+    bad = MastodonConnector(ConnectorConfig("mastodon", "x", mastodon.url, {"access_token": "nope"}, allow_private_urls=True))
     with pytest.raises(ConnectorError) as e:
         bad.publish(PublishRequest(text="hi", idempotency_key="e1"))
     assert not e.value.retryable and e.value.message == "The access token is invalid"

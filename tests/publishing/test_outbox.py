@@ -56,6 +56,31 @@ def test_worker_dies_between_the_platform_call_and_the_commit(org, monkeypatch):
     assert statuses(mastodon, "Crash-safe post") == 1  # the same key: no second post
 
 
+def test_a_crash_mid_batch_leaves_the_rest_to_the_next_worker_at_once(org):
+    system, mastodon, c = org
+    drafts = [approved_and_scheduled(system, c, f"Batch post {i}") for i in range(3)]
+    calls = []
+
+    def dies_on_the_second_post(channel):
+        calls.append(channel.id)
+        if len(calls) == 2:
+            raise SystemExit("worker killed while sending the second post")
+        return system.connector_for(channel)
+
+    now = utcnow()
+    with pytest.raises(SystemExit):
+        outbox.publish_due(system.db, dies_on_the_second_post, now=now)
+    assert state(system, drafts[0]).state == "published"
+    # a second worker, a moment later: the post that was never started goes out now
+    [outcome] = outbox.publish_due(system.db, system.connector_for, now=now + timedelta(seconds=1))
+    assert (outcome.draft_id, outcome.status) == (drafts[2], "sent")
+    # the one in flight when the worker died may have reached the platform: it waits out its lease
+    assert state(system, drafts[1]).state == "publishing"
+    [outcome] = outbox.publish_due(system.db, system.connector_for, now=now + outbox.LEASE + timedelta(seconds=1))
+    assert (outcome.draft_id, outcome.status) == (drafts[1], "sent")
+    assert [statuses(mastodon, f"Batch post {i}") for i in range(3)] == [1, 1, 1]
+
+
 def test_lost_answer_is_retried_without_a_double_post(org):
     system, mastodon, c = org
     d = approved_and_scheduled(system, c, "Lost answer post")

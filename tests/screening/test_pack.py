@@ -2,6 +2,8 @@
 packs load beside the main one, and an organization can write its own pack."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from onevoice.policy import PolicyPackError, load_pack, parse_pack
@@ -52,6 +54,48 @@ def test_ipala_pack_cites_every_clause_of_section_2():
 def test_bad_packs_are_refused_with_the_place(text, needle):
     with pytest.raises(PolicyPackError, match=needle.replace("(", r"\(").replace("[", r"\[")):
         parse_pack(text, source="acme.yaml")
+
+
+def _with_words(*words: str) -> str:
+    return MINIMAL + "    params:\n      extra_words: [" + ", ".join(f"'{w}'" for w in words) + "]\n"
+
+
+def _rules(n: int) -> str:
+    return MINIMAL.split("rules:")[0] + "rules:\n" + "".join(
+        f"  - {{id: r{i}, detector: conduct.profanity, clause: '2.e', severity: block}}\n" for i in range(n))
+
+
+# Committee members edit packs, and every rule runs on every draft: a pack cannot make screening slow.
+@pytest.mark.parametrize("text,needle", [
+    (_with_words("(a+)+b"), "extra_words[0] '(a+)+b' nests a repeat or a choice inside a repeat"),
+    (_with_words("ok", "(?:x|xy){1,20}"), "extra_words[1] '(?:x|xy){1,20}' nests a repeat or a choice"),
+    (_with_words(".*secret"), "repeats without a bound"),
+    (_with_words("idiots?", "morons{2,}"), "extra_words[1] 'morons{2,}' repeats without a bound"),
+    (_with_words("x{1,90}y{1,90}"), "can match more than 100 characters"),
+    (_with_words("a?" * 11), "too many optional or alternative parts"),
+    (_with_words("(a)\\1"), "refers back to a group"),
+    (_with_words("(unclosed"), "is not a valid regular expression"),
+    (_with_words("x" * 201), "longer than 200 characters"),
+    (MINIMAL + "    params:\n      extra_words: [" + ", ".join(["w"] * 501) + "]\n", "extra_words: more than 500 entries"),
+    (MINIMAL + "    params:\n      extra_words: bad\n", "extra_words: must be a list of strings"),
+    (MINIMAL + "    allow: [" + ", ".join(["a"] * 501) + "]\n", "allow: more than 500 entries"),
+    (MINIMAL.replace("id: acme-profanity", "id: " + "r" * 65), "longer than 64 characters"),
+    (MINIMAL.replace("title: Be professional}", "title: Be professional, text: " + "t" * 5001 + "}"),
+     "clauses[0]: text: longer than 5000 characters"),
+    (_rules(201), "rules: more than 200 entries"),
+    (MINIMAL + "    params:\n      label: {nested: map}\n", "params.label: must be a text, a number or a list"),
+])
+def test_packs_that_could_slow_screening_are_refused(text, needle):
+    with pytest.raises(PolicyPackError, match=re.escape(needle)):
+        parse_pack(text, source="acme.yaml")
+
+
+def test_a_pack_word_list_may_use_bounded_patterns():
+    pack = parse_pack(_with_words("gosh ?darn(?:ed)?", "blimey{1,3}"))
+    assert pack.rules[0].params["extra_words"] == ["gosh ?darn(?:ed)?", "blimey{1,3}"]
+    report = Engine(pack, learned=False).screen(Draft(text="Well, goshdarned if it isn't blimeyyy."))
+    assert [f.text for f in report.findings] == ["goshdarned", "blimeyyy"]
+    assert len(parse_pack(_rules(200)).rules) == 200  # the most a pack may hold
 
 
 def test_an_organization_writes_its_own_pack(tmp_path):

@@ -45,6 +45,9 @@ ROUTES = {
     ("post", "/api/v1/channels/{channel_id}/inbound"): (PUBLIC, None, 401),
     ("post", "/api/v1/channels/{channel_id}/comments"): (A.COMMENT_IMPORT, [{"id": "m-{role}", "text": "Thanks!"}], 403),
     ("get", "/api/v1/comments"): (A.COMMENT_VIEW, None, 403),
+    ("get", "/api/v1/inbound/failed"): (A.CHANNEL_MANAGE, None, 403),
+    ("post", "/api/v1/inbound/failed/{batch_id}/retry"): (A.CHANNEL_MANAGE, None, 403),
+    ("delete", "/api/v1/inbound/failed/{batch_id}"): (A.CHANNEL_MANAGE, None, 403),
     ("get", "/api/v1/incidents"): (A.INCIDENT_MANAGE, None, 403),
     ("get", "/api/v1/incidents/{incident_id}"): (A.INCIDENT_MANAGE, None, 403),
     ("post", "/api/v1/incidents/{incident_id}/acknowledge"): (A.INCIDENT_MANAGE, None, 403),
@@ -54,17 +57,28 @@ ROUTES = {
     ("post", "/api/v1/incidents/{incident_id}/checklist/{step}"): (A.INCIDENT_MANAGE, {"done": True}, 403),
     ("post", "/api/v1/incidents/{incident_id}/crisis-mode"): (A.INCIDENT_MANAGE, {"on": False}, 403),
     ("post", "/api/v1/incidents/{incident_id}/responses"): (A.INCIDENT_MANAGE, {"text": "We are looking into it."}, 403),
-    ("post", "/api/v1/incidents/{incident_id}/fast-track"): (A.INCIDENT_FAST_TRACK, {"response": "acknowledge-and-route"}, 403),
+    # The fast track and a pre-approval proposal post on the channel: the role, and authorized on it (1.).
+    ("post", "/api/v1/incidents/{incident_id}/fast-track"): (
+        lambda role, actor: allowed(actor, A.INCIDENT_FAST_TRACK) and allowed(actor, A.DRAFT_SUBMIT, channel_id=1),
+        {"response": "acknowledge-and-route"}, 403),
     ("get", "/api/v1/playbooks"): (A.INCIDENT_MANAGE, None, 403),
     ("put", "/api/v1/playbooks"): (A.PLAYBOOK_EDIT, {"source": PLAYBOOK}, 403),
+    ("post", "/api/v1/playbooks/{playbook}/responses/{response}/pre-approvals"): (
+        lambda role, actor: allowed(actor, A.PLAYBOOK_EDIT) and allowed(actor, A.DRAFT_SUBMIT, channel_id=1),
+        {"channel": 1}, 403),
     ("post", "/api/v1/tokens"): (PUBLIC, {"email": "{role}@example.org", "password": PASSWORD}, 401),
     ("post", "/api/v1/me/tokens"): (A.TOKEN_MANAGE_OWN, {"name": "second"}, 403),
     ("delete", "/api/v1/me/tokens/{token_id}"): (A.TOKEN_MANAGE_OWN, None, 403),
     ("get", "/api/v1/me"): (SIGNED_IN, None, 403),
+    ("post", "/api/v1/me/password"): (A.PASSWORD_CHANGE_OWN, {"current_password": PASSWORD,
+                                                              "new_password": "a new long password"}, 403),
     ("get", "/api/v1/members"): (A.MEMBER_LIST, None, 403),
     ("post", "/api/v1/members"): (A.MEMBER_ADD, {"email": "new-{role}@example.org", "name": "New"}, 403),
     ("post", "/api/v1/members/{member_id}/roles"): (A.ROLE_GRANT, {"role": "committee"}, 403),
     ("delete", "/api/v1/members/{member_id}/roles/{role}"): (A.ROLE_REVOKE, None, 403),
+    ("post", "/api/v1/members/{member_id}/password-reset"): (A.MEMBER_PASSWORD_RESET, None, 403),
+    ("post", "/api/v1/members/{member_id}/deactivate"): (A.MEMBER_DEACTIVATE, None, 403),
+    ("post", "/api/v1/members/{member_id}/reactivate"): (A.MEMBER_DEACTIVATE, None, 403),
     ("get", "/api/v1/channels"): (A.CHANNEL_LIST, None, 403),
     ("post", "/api/v1/channels"): (A.CHANNEL_MANAGE, {"platform": "bluesky", "handle": "h-{role}.test"}, 403),
     ("get", "/api/v1/audit"): (A.AUDIT_VIEW, None, 403),
@@ -104,13 +118,15 @@ def world(tmp_path_factory):
                                              kpis.parse_period("2026").end, "clicks", 10)
         link = campaigns.add_link(s, SYSTEM, campaign.id, "https://ipala.org/", "home")
         ids = {"channel_id": ch.id, "member_id": spare.id, "token_id": token.id, "campaign_id": campaign.id,
-               "code": link.code, "role": "committee", "step": 1}
+               "code": link.code, "role": "committee", "step": 1,
+               "playbook": "complaint", "response": "acknowledge-and-route"}
     built, _ = report.generate(system.db, system.settings, kpis.parse_period("2026-07"), trigger="test")
     ids["name"] = built.files[0].name
     result = intake.ingest(system.db, ids["channel_id"], [{"id": "x1", "text": "Your post showed a patient's name "
                                                           "and X-ray. This is a serious privacy breach.",
                                                            "author_followers": 20000}], "import", system.settings)
     ids["incident_id"] = result.incidents[0]
+    ids.update(other_channel(system))
     client = TestClient(create_app(system, scheduler=False), raise_server_exceptions=False)
     tokens = {role: {"Authorization": "Bearer " + client.post("/api/v1/tokens", json={
         "email": f"{role}@example.org", "password": PASSWORD}).json()["token"]} for role in ROLES}
@@ -172,3 +188,76 @@ def _fill(body, role):
     if isinstance(body, list):
         return [_fill(v, role) for v in body]
     return body.replace("{role}", role) if isinstance(body, str) else body
+
+
+BREACH = "Your post showed a patient's name and X-ray. This is a serious privacy breach."
+
+
+def other_channel(system) -> dict:
+    """A second channel the authorized member is not authorized on, with a comment, the incident
+    it opened and a draft of its own member there; and a queued batch that failed every attempt."""
+    from onevoice.crisis import queue
+
+    with system.db.transaction() as s:
+        other = channels.add_channel(s, SYSTEM, system.box, "bluesky", "other.test")
+        author, _ = members.add_member(s, SYSTEM, "other-authorized@example.org", "Other", PASSWORD)
+        members.grant_role(s, SYSTEM, author.email, "authorized", other)
+        draft = workflow.create_draft(s, members.actor_for(author), other.id, "Our AGM is on Friday.")
+        ids = {"other_channel_id": other.id, "other_draft_id": draft.id}
+    result = intake.ingest(system.db, other.id, [{"id": "o1", "text": BREACH}], "import", system.settings)
+    ids["other_incident_id"] = result.incidents[0]
+    ids["batch_id"] = queue.accept(system.db, other.id, [{"id": "q1", "text": "Thanks!"}], "webhook")["batch"]
+
+    def fails(text, followers=None):
+        raise RuntimeError("triage is down")
+
+    for _ in range(queue.MAX_ATTEMPTS):
+        queue.drain(system.db, system.settings, triage=fails)
+    return ids
+
+
+def _channels_in(answer) -> set[int]:
+    """The channels of every row in a JSON answer, however deep the rows sit in it."""
+    if isinstance(answer, list):
+        return set().union(*map(_channels_in, answer))
+    if isinstance(answer, dict):
+        own = {answer["channel_id"]} if isinstance(answer.get("channel_id"), int) else set()
+        return own.union(*map(_channels_in, answer.values()))
+    return set()
+
+
+def _list_paths(ids) -> list[str]:
+    """Every GET endpoint without a path parameter, and the inbox asked for the other channel by name."""
+    paths = [p for m, p in ROUTES if m == "get" and "{" not in p]
+    return paths + [f"/api/v1/comments?channel_id={ids['other_channel_id']}", "/api/v1/comments?escalated=true",
+                    "/api/v1/incidents?state=open", "/api/v1/drafts?mine=false"]
+
+
+def test_no_list_shows_a_member_rows_of_a_channel_they_are_not_authorized_on(world):
+    system, client, tokens, actors, ids = world
+    other = ids["other_channel_id"]
+    for role in ("member", "authorized"):
+        for path in _list_paths(ids):
+            r = client.get(path, headers=tokens[role])
+            assert r.status_code < 500, (role, path, r.status_code)
+            if r.status_code == 200:
+                assert other not in _channels_in(r.json()), (role, path, "shows rows of another channel")
+    own = client.get("/api/v1/comments", headers=tokens["authorized"]).json()
+    assert own and _channels_in(own) == {ids["channel_id"]}, "the member still reads their own channel"
+
+
+def test_the_committee_reads_every_channel(world):
+    """The other channel's rows are there to leak: the committee, which sees everything, gets them."""
+    system, client, tokens, actors, ids = world
+    for path in ("/api/v1/comments", "/api/v1/incidents", "/api/v1/drafts"):
+        answer = client.get(path, headers=tokens["committee"]).json()
+        assert {ids["channel_id"], ids["other_channel_id"]} <= _channels_in(answer), path
+
+
+def test_a_single_row_of_another_channel_is_not_found(world):
+    system, client, tokens, actors, ids = world
+    r = client.get(f"/api/v1/drafts/{ids['other_draft_id']}", headers=tokens["authorized"])
+    assert r.status_code == 404, r.text
+    r = client.get(f"/api/v1/incidents/{ids['other_incident_id']}", headers=tokens["authorized"])
+    assert r.status_code in (403, 404), r.text
+    assert client.get(f"/api/v1/incidents/{ids['other_incident_id']}", headers=tokens["committee"]).status_code == 200

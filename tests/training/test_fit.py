@@ -36,3 +36,15 @@ def test_the_gate_refuses_a_worse_head_set():
     assert validate.gate({"screening": 0.80, "triage": 0.90}, {"screening": 0.85, "triage": 0.90})
     assert not validate.gate({"screening": 0.84, "triage": 0.91}, {"screening": 0.85, "triage": 0.90})
     assert not validate.gate({"screening": 0.5}, None)
+
+
+
+def test_metadata_names_the_encoder_the_corpus_and_the_figures():
+    class Named:
+        name = "use-m3"
+
+    items = [{"id": "a", "text": "x"}, {"id": "b", "text": "y"}]
+    meta = fit.metadata(Named(), items, thresholds={"escalate": 0.5})
+    assert meta["encoder"] == "use-m3" and meta["corpus_items"] == 2
+    assert meta["version"].isdigit() and len(meta["version"]) == 14
+    assert meta["thresholds"] == {"escalate": 0.5} and meta["corpus_digest"]

@@ -153,3 +153,28 @@ def test_committee_reads_the_metrics_and_makes_a_report(demo_org, new_page):
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     row.get_by_role("link", name="html", exact=True).click()
     assert chair.locator("svg").count() >= 4 and year in chair.title()
+
+
+def test_the_pages_policy_refuses_inline_script_and_breaks_nothing(demo_org, new_page):
+    """Chromium enforces the Content-Security-Policy: script added inline does not run, and the
+    pages themselves (the live screening, the charts, the error page's Go back) still work."""
+    live, draft_id, _ = demo_org
+    chair = new_page()
+    refused = []
+    chair.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(chair, live, "chair@example.org", PASSWORD)
+    ran = chair.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.injected = true'; document.body.append(s); return window.injected === true }""")
+    assert ran is False and refused, "an inline script ran"
+    refused.clear()
+    chair.goto(f"{live.url}/metrics?period={datetime.now(timezone.utc).year}")
+    bar = chair.locator('figure.chart svg path[fill="#1f5f99"]').first
+    assert bar.evaluate("e => getComputedStyle(e).fill") == "rgb(31, 95, 153)"  # the charts keep their colours
+    chair.goto(f"{live.url}/drafts/new")
+    chair.get_by_label("Text", exact=True).fill("Call me on 555-0143.")
+    chair.locator("#live-screening mark.sev-block").wait_for(timeout=10_000)
+    chair.goto(f"{live.url}/drafts/{draft_id}")
+    chair.goto(f"{live.url}/drafts/99999999")
+    chair.get_by_role("link", name="Go back").click()
+    chair.wait_for_url(f"{live.url}/drafts/{draft_id}")
+    assert refused == []

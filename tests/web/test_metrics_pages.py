@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from onevoice.governance import members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.web.app import create_app
+from tests.web.signin import sign_in
 
 
 def test_dashboard_and_reports_pages(sqlite_system):
@@ -13,14 +14,14 @@ def test_dashboard_and_reports_pages(sqlite_system):
         members.add_member(s, SYSTEM, "cm@example.org", "Committee", "a long password", ("committee",))
         members.add_member(s, SYSTEM, "m@example.org", "Member", "a long password")
     c = TestClient(create_app(sqlite_system, scheduler=False))
-    c.post("/login", data={"email": "cm@example.org", "password": "a long password"})
+    sign_in(c, "cm@example.org", "a long password")
     r = c.get("/metrics?period=2026-Q3", headers={"accept": "text/html"})
     assert r.status_code == 200 and "<svg" in r.text and "engagement" in r.text
     bad = c.get("/metrics?period=someday", headers={"accept": "text/html"})
     assert bad.status_code == 422
     assert c.get("/reports", headers={"accept": "text/html"}).status_code == 200
     c2 = TestClient(create_app(sqlite_system, scheduler=False))
-    c2.post("/login", data={"email": "m@example.org", "password": "a long password"})
+    sign_in(c2, "m@example.org", "a long password")
     assert c2.get("/metrics", headers={"accept": "text/html"}).status_code == 403
 
 
@@ -28,7 +29,7 @@ def test_a_report_is_made_from_the_reports_page(sqlite_system):
     with sqlite_system.db.transaction() as s:
         members.add_member(s, SYSTEM, "cm@example.org", "Committee", "a long password", ("committee",))
     c = TestClient(create_app(sqlite_system, scheduler=False))
-    c.post("/login", data={"email": "cm@example.org", "password": "a long password"})
+    sign_in(c, "cm@example.org", "a long password")
     form = c.get("/reports", headers={"accept": "text/html"}).text
     token = form.split('name="csrf_token" value="')[1].split('"')[0]
     assert c.post("/reports", data={"period": "2026-13", "csrf_token": token}).status_code == 422

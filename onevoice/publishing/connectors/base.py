@@ -108,9 +108,11 @@ class Connector(Protocol):
 
 @dataclass
 class ConnectorConfig:
-    """What a connector is built from: the channel's row plus its decrypted credentials."""
+    """What a connector is built from: the channel's row plus its decrypted credentials, and
+    whether it may connect to private addresses (settings.allow_private_urls; see addresses.py)."""
 
     platform: str
     handle: str
     base_url: str | None
     credentials: dict = field(default_factory=dict)
+    allow_private_urls: bool = False

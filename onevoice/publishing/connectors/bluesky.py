@@ -29,6 +29,8 @@ from atproto_client.exceptions import RequestErrorBase
 from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 
+from . import checked_http
+from .addresses import PrivateAddress
 from .base import ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest, RemoteComment
 
 LIMITS = PlatformLimits(max_chars=300, count_graphemes=True, max_media=4)
@@ -78,7 +80,8 @@ class BlueskyConnector:
         if not identifier or not password or not config.base_url:
             raise ConnectorError("a Bluesky channel needs base_url (its PDS), an identifier and a password",
                                  retryable=False)
-        self.client = Client(base_url=config.base_url, request=Request(timeout=timeout))
+        transport = {} if config.allow_private_urls else {"transport": checked_http.httpx_transport()}
+        self.client = Client(base_url=config.base_url, request=Request(timeout=timeout, **transport))
         # fetch_bsky_profile=False: signing in needs only the PDS, not an AppView
         self._call(self.client.login, identifier, password, fetch_bsky_profile=False)
         session = self._call(self.client.com.atproto.server.get_session)
@@ -95,6 +98,8 @@ class BlueskyConnector:
             return fn(*args, **kwargs)
         except RequestErrorBase as exc:
             raise _error(exc) from None
+        except PrivateAddress as exc:
+            raise ConnectorError(str(exc), retryable=False) from None
         except httpx.TransportError as exc:  # what the SDK lets through (protocol errors, ...)
             raise ConnectorError(f"Bluesky did not answer: {type(exc).__name__}: {exc}", retryable=True) from None
         except AtProtocolError as exc:  # an answer the SDK could not read

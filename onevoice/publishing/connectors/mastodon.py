@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from mastodon import Mastodon
 from mastodon.errors import (MastodonAPIError, MastodonNetworkError, MastodonRatelimitError, MastodonServerError)
 
+from . import checked_http
+from .addresses import PrivateAddress
 from .base import ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest, RemoteComment
 
 LIMITS = PlatformLimits(max_chars=500, url_length=23, max_media=4)
@@ -38,7 +40,8 @@ class MastodonConnector:
             raise ConnectorError("a Mastodon channel needs base_url and credentials.access_token", retryable=False)
         self.api = Mastodon(access_token=token, api_base_url=config.base_url, ratelimit_method="throw",
                             request_timeout=float(config.credentials.get("timeout_s", TIMEOUT)),
-                            version_check_mode="none")
+                            version_check_mode="none",
+                            session=None if config.allow_private_urls else checked_http.requests_session())
         self.handle = config.handle
 
     def _call(self, fn, *args, **kwargs):
@@ -52,6 +55,8 @@ class MastodonConnector:
             raise ConnectorError(f"Mastodon server error ({_status(exc)}): {_message(exc)}", retryable=True,
                                  status=_status(exc)) from None
         except MastodonNetworkError as exc:
+            if isinstance(exc.__context__, PrivateAddress):  # Mastodon.py wraps whatever the request raised
+                raise ConnectorError(str(exc.__context__), retryable=False) from None
             raise ConnectorError(f"Mastodon did not answer: {exc}", retryable=True) from None
         except MastodonAPIError as exc:
             raise ConnectorError(_message(exc), retryable=False, status=_status(exc)) from None

@@ -1,7 +1,7 @@
 """All tables, imported here so that Alembic and `Base.metadata` see every one."""
 from .audit import AuditEvent, AuditHead
 from .base import Base, UTCDateTime, utcnow
-from .crisis import Comment, InboundBatch, InboundCursor, Incident, IncidentEvent, Playbook
+from .crisis import Comment, InboundBatch, InboundCursor, Incident, IncidentEvent, Playbook, ResponseApproval
 from .monitoring import Campaign, ChannelMetricSample, EvaluationReport, LinkClick, PostMetricSample, TrackedLink
 from .notify import Notification
 from .publishing import Draft, MediaFile, OutboxEntry, Review
@@ -9,5 +9,5 @@ from .governance import ApiToken, Channel, Member, PolicyPackVersion, RoleGrant,
 
 __all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundBatch", "InboundCursor", "Incident",
            "IncidentEvent", "Notification", "Playbook", "Draft", "Member", "MediaFile", "OutboxEntry",
-           "PolicyPackVersion", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
+           "PolicyPackVersion", "ResponseApproval", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
            "Campaign", "ChannelMetricSample", "EvaluationReport", "LinkClick", "PostMetricSample", "TrackedLink"]

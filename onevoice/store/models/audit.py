@@ -29,10 +29,14 @@ class AuditEvent(Base):
 class AuditHead(Base):
     """One row: the last sequence number and hash. Appending updates it first, which takes
     the write lock, so concurrent appends line up and the chain never forks; it also lets
-    `verify` notice rows deleted from the end of the log."""
+    `verify` notice rows deleted from the end of the log. `mac` seals seq, hash and
+    `keyed_from` (the first event hashed with the audit key) with that key, so the head cannot be
+    rewritten by someone who can write to the database but does not hold the key."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
+    keyed_from: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    mac: Mapped[str | None] = mapped_column(String(64))

@@ -105,6 +105,31 @@ class Playbook(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
+class ResponseApproval(Base):
+    """The committee's pre-approval of one playbook response on one channel (1., 3.).
+
+    Proposing a response puts its exact text in a draft on the channel, which goes through
+    screening and the channel's quorum like any post. This row freezes that draft, its revision and
+    its text: the chair's fast track sends only this text, and only while the draft is still
+    approved at this revision and the playbook still says it. Editing the response withdraws it."""
+
+    __tablename__ = "response_approvals"
+    __table_args__ = (Index("ix_response_approvals_key", "playbook", "response", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook: Mapped[str] = mapped_column(String(100))
+    response: Mapped[str] = mapped_column(String(100))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    # SET NULL: retention may purge a rejected proposal's draft; the row then stays as history.
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"), unique=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class InboundCursor(Base):
     """Where polling a channel's mentions got to, so a restart neither misses nor repeats."""
 

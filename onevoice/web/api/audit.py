@@ -25,9 +25,11 @@ def list_events(limit: int = Query(50, ge=1, le=500), before: int | None = Query
                  "object_type": e.object_type, "object_id": e.object_id, "detail": e.detail} for e in s.scalars(q)]
 
 
-@router.get("/audit/verify", summary="Verify the hash chain of the audit log")
-def verify(who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+@router.get("/audit/verify", summary="Verify the hash chain of the audit log, optionally against an anchor")
+def verify(anchor: str | None = Query(None, max_length=100, description="SEQ:HASH kept outside onevoice"),
+           who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
     require(who.actor, Action.AUDIT_VIEW)
+    mark = audit_log.Anchor.parse(anchor) if anchor is not None else None
     with system.db.reader() as s:
-        result = audit_log.verify(s)
+        result = audit_log.verify(s, mark)
     return {"ok": result.ok, "events": result.events, "problems": list(result.problems)}

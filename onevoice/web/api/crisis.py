@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from pydantic import Field
-from sqlalchemy import select
 
 from onevoice import jobs
-from onevoice.crisis import incidents, intake, queue, webhook
+from onevoice.crisis import inbox as inbox_service, incidents, intake, queue, webhook
 from onevoice.errors import InvalidInput
 from onevoice.governance.channels import get_channel
 from onevoice.governance.permissions import Action, require
@@ -64,29 +64,47 @@ async def inbound(channel_id: Id, request: Request, system: System = Depends(get
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("the body is not JSON") from None
+    except RecursionError:  # nested past what the parser follows (NestingLimit catches it first for JSON)
+        raise InvalidInput("the body nests too deeply") from None
     # triage and the database are blocking work: off the event loop, like the sync routes
     return await run_in_threadpool(_receive, system, channel_id, _items(payload), "webhook")
 
 
 @router.post("/channels/{channel_id}/comments", summary="Import comments (JSON list) as a committee member",
              responses=QUEUED)
-def import_comments(channel_id: Id, payload: list[dict] | dict, who: Caller = Depends(caller),
+def import_comments(channel_id: Id, payload: list[Any] | dict[str, Any], who: Caller = Depends(caller),
                     system: System = Depends(get_system)) -> dict:
+    # items of any type, not list[dict]: one that is not an object is reported alone, like any bad item
     require(who.actor, Action.COMMENT_IMPORT)
     return _receive(system, channel_id, _items(payload), "import")
 
 
-@router.get("/comments", summary="The inbox of triaged comments, newest first")
+@router.get("/comments", summary="The inbox of triaged comments, newest first (of the channels one may watch)")
 def inbox(escalated: bool | None = None, channel_id: Id | None = None, limit: int = Query(100, ge=1, le=500),
           who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
-    require(who.actor, Action.COMMENT_VIEW)
     with system.db.reader() as s:
-        q = select(Comment).order_by(Comment.received_at.desc(), Comment.id.desc()).limit(limit)
-        if escalated is not None:
-            q = q.where(Comment.escalate.is_(escalated))
-        if channel_id is not None:
-            q = q.where(Comment.channel_id == channel_id)
-        return [comment_view(c) for c in s.scalars(q)]
+        rows = inbox_service.list_comments(s, who.actor, escalated=escalated, channel_id=channel_id, limit=limit)
+        return [comment_view(c) for c in rows]
+
+
+@router.get("/inbound/failed", summary="Admin: queued batches that failed every attempt (dead letters)")
+def failed_batches(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    with system.db.reader() as s:
+        return [queue.dead_letter_view(b) for b in queue.failed(s, who.actor)]
+
+
+@router.post("/inbound/failed/{batch_id}/retry", summary="Admin: queue a failed batch again")
+def retry_batch(batch_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        view = queue.dead_letter_view(queue.retry(s, who.actor, batch_id))
+    jobs.kick(system, "ingest_queued")
+    return view
+
+
+@router.delete("/inbound/failed/{batch_id}", status_code=204, summary="Admin: give a failed batch up")
+def discard_batch(batch_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> None:
+    with system.db.transaction() as s:
+        queue.discard(s, who.actor, batch_id)
 
 
 @router.get("/incidents")
@@ -98,10 +116,9 @@ def list_incidents(state: str | None = Query(None, max_length=20), who: Caller =
 
 @router.get("/incidents/{incident_id}")
 def show_incident(incident_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
-    require(who.actor, Action.INCIDENT_MANAGE)
     with system.db.reader() as s:
-        view = incidents.incident_view(incidents.get_incident(s, incident_id))
-        view["comments"] = [comment_view(c) for c in s.scalars(select(Comment).where(Comment.incident_id == incident_id))]
+        view = incidents.incident_view(incidents.view_incident(s, who.actor, incident_id))
+        view["comments"] = [comment_view(c) for c in inbox_service.incident_comments(s, incident_id)]
         return view
 
 

@@ -3,16 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from onevoice.publishing import outbox, workflow
 from onevoice.governance.permissions import Action, require
+from onevoice.screening import check_length
 from onevoice.store.models import Channel
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system
-from .schemas import MAX_ID, MAX_TEXT, AttachmentIn, Id, Strict
+from .schemas import MAX_ID, AttachmentIn, Id, Strict
+from .screening import take_screening_turn
 
 router = APIRouter(tags=["drafts and review"])
 
@@ -25,13 +27,13 @@ class ReplyTo(Strict):
 
 class DraftIn(Strict):
     channel: Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=300)]
-    text: str = Field(..., max_length=MAX_TEXT)
+    text: str  # as long as ONEVOICE_MAX_DRAFT_CHARS allows (413 beyond)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
     reply_to: ReplyTo | None = None
 
 
 class EditIn(Strict):
-    text: str | None = Field(None, max_length=MAX_TEXT)
+    text: str | None = None  # as long as ONEVOICE_MAX_DRAFT_CHARS allows (413 beyond)
     attachments: list[AttachmentIn] | None = Field(None, max_length=10)
 
 
@@ -55,6 +57,7 @@ class RetractIn(Strict):
 
 @router.post("/drafts", status_code=201)
 def create(body: DraftIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    check_length(body.text, system.settings.max_draft_chars)
     with system.db.transaction() as s:
         d = workflow.create_draft(s, who.actor, body.channel, body.text, kind="reply" if body.reply_to else "official",
                                   attachments=[a.model_dump() for a in body.attachments],
@@ -76,7 +79,12 @@ def show(draft_id: Id, who: Caller = Depends(caller), system: System = Depends(g
 
 
 @router.patch("/drafts/{draft_id}")
-def edit(draft_id: Id, body: EditIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def edit(draft_id: Id, body: EditIn, request: Request, who: Caller = Depends(caller),
+         system: System = Depends(get_system)) -> dict:
+    # sync routes run on FastAPI's worker threads: the screening below never holds the event loop
+    if body.text is not None:
+        check_length(body.text, system.settings.max_draft_chars)
+    take_screening_turn(request, who)  # an edit under review is screened again
     with system.db.transaction() as s:
         d = workflow.edit(s, who.actor, draft_id, system.screening, text=body.text,
                           attachments=[a.model_dump() for a in body.attachments] if body.attachments is not None else None)
@@ -84,7 +92,8 @@ def edit(draft_id: Id, body: EditIn, who: Caller = Depends(caller), system: Syst
 
 
 @router.post("/drafts/{draft_id}/submit")
-def submit(draft_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+def submit(draft_id: Id, request: Request, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    take_screening_turn(request, who)
     with system.db.transaction() as s:
         return workflow.draft_view(workflow.submit(s, who.actor, draft_id, system.screening))
 

@@ -1,28 +1,53 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
 from onevoice.errors import TooManyAttempts
 from onevoice.governance import auth, channels, members
+from onevoice.governance.passwords import MAX_LENGTH
 from onevoice.system import System
 
-from ..deps import Caller, caller, get_system
-from .schemas import ChannelIn, Id, LoginIn, MemberIn, RoleIn, TokenIn
+from ..deps import Caller, caller, get_system, signed_in
+from .schemas import ChannelIn, Id, LoginIn, MemberIn, RoleIn, Strict, TokenIn
 
 router = APIRouter(tags=["members and channels"])
 
 
-@router.post("/tokens", status_code=201, summary="Sign in with e-mail and password and get an API token")
-def login_for_token(body: LoginIn, request: Request, system: System = Depends(get_system)) -> dict:
+class PasswordChangeIn(Strict):
+    current_password: str = Field(..., max_length=MAX_LENGTH)
+    new_password: str = Field(..., max_length=MAX_LENGTH)
+
+
+def _slow_down_guessing(request: Request) -> None:
+    """Both sign-in and a password change check a password: one per-address budget for both."""
     if not request.app.state.login_limiter.allow(request.client.host if request.client else "?"):
         raise TooManyAttempts("too many sign-in attempts from this address; wait a minute")
+
+
+@router.post("/tokens", status_code=201, summary="Sign in with e-mail and password and get an API token")
+def login_for_token(body: LoginIn, request: Request, system: System = Depends(get_system)) -> dict:
+    _slow_down_guessing(request)
     with system.db.transaction() as s:
         outcome = auth.authenticate(s, body.email, body.password, system.login_policy)
         if outcome.member is not None:
             secret, token = auth.create_token(s, members.actor_for(outcome.member), "api sign-in")
     if outcome.error:
         raise outcome.error
-    return {"token": secret, "id": token.id, "member": outcome.member.email}
+    return {"token": secret, "id": token.id, "member": outcome.member.email,
+            "must_change_password": outcome.member.must_change_password}
+
+
+@router.post("/me/password", summary="Change your password (a one-time password must be changed first)",
+             description="Ends every other sign-in of yours: web sessions and API tokens, except the one making "
+                         "this request (whoever knew the old password could have made tokens with it).")
+def change_password(body: PasswordChangeIn, request: Request, who: Caller = Depends(signed_in),
+                    system: System = Depends(get_system)) -> dict:
+    _slow_down_guessing(request)
+    with system.db.transaction() as s:
+        member = members.change_password(s, who.actor, body.current_password, body.new_password,
+                                         keep_session=who.session_id, keep_token=who.token_id)
+        return members.member_state(member)
 
 
 @router.post("/me/tokens", status_code=201, summary="Create another API token for yourself")
@@ -32,8 +57,8 @@ def create_token(body: TokenIn, who: Caller = Depends(caller), system: System = 
     return {"token": secret, "id": token.id, "name": token.name}
 
 
-@router.delete("/me/tokens/{token_id}", status_code=204, summary="Revoke one of your API tokens")
-def revoke_token(token_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> None:
+@router.delete("/me/tokens/{token_id}", status_code=204, summary="Revoke one of your API tokens (sign out)")
+def revoke_token(token_id: Id, who: Caller = Depends(signed_in), system: System = Depends(get_system)) -> None:
     with system.db.transaction() as s:
         auth.revoke_token(s, who.actor, token_id)
 
@@ -56,6 +81,26 @@ def add_member(body: MemberIn, who: Caller = Depends(caller), system: System = D
         member, one_time = members.add_member(s, who.actor, body.email, body.name, None, tuple(body.roles))
         state = members.member_state(member)
     return {**state, "one_time_password": one_time}
+
+
+@router.post("/members/{member_id}/password-reset", summary="Give a member a new one-time password (shown once)",
+             description="Ends the member's sessions and API tokens; they must change the password when they sign in.")
+def reset_password(member_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        member, one_time = members.reset_password(s, who.actor, member_id)
+        return {**members.member_state(member), "one_time_password": one_time}
+
+
+@router.post("/members/{member_id}/deactivate", summary="Deactivate a member: no sign-in, sessions and tokens end")
+def deactivate_member(member_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return members.member_state(members.deactivate_member(s, who.actor, member_id))
+
+
+@router.post("/members/{member_id}/reactivate", summary="Give a deactivated member their account back")
+def reactivate_member(member_id: Id, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return members.member_state(members.reactivate_member(s, who.actor, member_id))
 
 
 @router.post("/members/{member_id}/roles", status_code=201)

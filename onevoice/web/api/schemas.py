@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_TEXT = 20_000  # far above any platform's limit; longer bodies are not drafts
+# A draft's text has no length here: the installation's ONEVOICE_MAX_DRAFT_CHARS decides (check_length,
+# 413), and the app's body limit keeps any one request's memory bounded.
 MAX_ID = 2**31 - 1  # every id fits a 32-bit integer; larger ones cannot exist, so they are a 422
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -25,7 +26,7 @@ class AttachmentIn(Strict):
 
 class ScreenIn(Strict):
     id: str | None = Field(None, max_length=200)
-    text: str = Field(..., max_length=MAX_TEXT)
+    text: str
     kind: Literal["official", "reply", "personal"] = "official"
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
     employer: str | None = Field(None, max_length=200, description="employer pack to check 2.g against")

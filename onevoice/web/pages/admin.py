@@ -61,9 +61,13 @@ async def members_act(request: Request, action: str, who: Caller = Depends(membe
 @router.get("/channels")
 def channels(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
     require(who.actor, Action.CHANNEL_MANAGE)
+    from onevoice.crisis import queue  # dead letters: pushed comments the workers could not store
+
     with system.db.reader() as s:
         rows = [channel_service.channel_state(c) for c in channel_service.list_channels(s, who.actor)]
-    return page(request, "admin/channels.html", who=who, channels=rows, flash=request.query_params.get("flash"))
+        failed = [queue.dead_letter_view(b) for b in queue.failed(s, who.actor)]
+    return page(request, "admin/channels.html", who=who, channels=rows, failed=failed,
+                flash=request.query_params.get("flash"))
 
 
 @router.post("/channels")

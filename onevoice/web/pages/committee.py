@@ -5,10 +5,11 @@ from collections import defaultdict
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from onevoice.crisis import incidents, playbooks
+from onevoice.crisis import inbox as inbox_service, incidents, playbooks
 from onevoice.governance.permissions import Action, require
-from onevoice.store.models import Channel, Comment, Draft, Incident, Member
+from onevoice.store.models import Channel, Draft, Member
 from onevoice.system import System
 
 from ..deps import Caller, get_system
@@ -35,12 +36,8 @@ def calendar(request: Request, who: Caller = Depends(member), system: System = D
 
 @router.get("/inbox")
 def inbox(request: Request, escalated: str = "", who: Caller = Depends(member), system: System = Depends(get_system)):
-    require(who.actor, Action.COMMENT_VIEW)
     with system.db.reader() as s:
-        q = select(Comment).order_by(Comment.received_at.desc(), Comment.id.desc()).limit(200)
-        if escalated == "1":
-            q = q.where(Comment.escalate.is_(True))
-        rows = list(s.scalars(q))
+        rows = inbox_service.list_comments(s, who.actor, escalated=True if escalated == "1" else None, limit=200)
         channels = {c.id: c for c in s.scalars(select(Channel))}
     return page(request, "inbox.html", who=who, comments=rows, channels=channels, escalated=escalated)
 
@@ -53,23 +50,25 @@ def board(request: Request, who: Caller = Depends(member), system: System = Depe
     return page(request, "incidents/board.html", who=who, columns=columns, flash=request.query_params.get("flash"))
 
 
-def _incident(system: System, incident_id: int) -> dict:
+def _incident(system: System, who: Caller, incident_id: int) -> dict:
     with system.db.reader() as s:
-        i = incidents.get_incident(s, incident_id)
+        i = incidents.view_incident(s, who.actor, incident_id)
         view = incidents.incident_view(i)
-        comments = list(s.scalars(select(Comment).where(Comment.incident_id == incident_id).order_by(Comment.id)))
+        comments = inbox_service.incident_comments(s, incident_id)
         spec = playbooks.active(s, name=i.playbook) if i.playbook else None
         drafts = list(s.scalars(select(Draft).where(Draft.incident_id == incident_id)))
         names = {m.id: m.name for m in s.scalars(select(Member))}
         channel = s.get(Channel, i.channel_id) if i.channel_id else None
-    return {"i": view, "comments": comments, "spec": spec, "drafts": drafts, "names": names, "channel": channel}
+        fast = (playbooks.pre_approved_responses(s, i.playbook, i.channel_id)
+                if i.playbook and i.channel_id else [])
+    return {"i": view, "comments": comments, "spec": spec, "drafts": drafts, "names": names, "channel": channel,
+            "pre_approved": fast}
 
 
 @router.get("/incidents/{incident_id}")
 def show(request: Request, incident_id: int, who: Caller = Depends(member), system: System = Depends(get_system)):
-    require(who.actor, Action.INCIDENT_MANAGE)
     return page(request, "incidents/show.html", who=who, flash=request.query_params.get("flash"),
-                **_incident(system, incident_id))
+                **_incident(system, who, incident_id))
 
 
 @router.post("/incidents/{incident_id}/{action}")
@@ -98,9 +97,10 @@ async def act(request: Request, incident_id: int, action: str, who: Caller = Dep
         with system.db.transaction() as s:
             return actions[action](s)
 
-    result, error = attempt(go)
+    result, error = await run_in_threadpool(attempt, go)  # a response draft is screened: off the event loop
     if error:
-        return page(request, "incidents/show.html", status=422, who=who, error=error, **_incident(system, incident_id))
+        return page(request, "incidents/show.html", status=422, who=who, error=error,
+                    **_incident(system, who, incident_id))
     if action in ("response", "fast_track"):
         return redirect(f"/drafts/{result}", "Response drafted." if action == "response" else "Pre-approved response scheduled.")
     return redirect(f"/incidents/{incident_id}", "Saved.")

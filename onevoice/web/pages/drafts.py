@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from onevoice.governance.channels import list_channels
 from onevoice.governance.permissions import Action, allowed
@@ -66,7 +67,7 @@ async def create(request: Request, who: Caller = Depends(member), system: System
                 workflow.submit(s, who.actor, d.id, system.screening)
             return d.id
 
-    draft_id, error = attempt(go)
+    draft_id, error = await run_in_threadpool(attempt, go)  # submitting screens: off the event loop
     if error:
         with system.db.reader() as s:
             channels = list_channels(s, who.actor)
@@ -130,7 +131,7 @@ async def act(request: Request, draft_id: int, action: str, who: Caller = Depend
         with system.db.transaction() as s:
             return fn(s)
 
-    _, error = attempt(go)
+    _, error = await run_in_threadpool(attempt, go)  # submit and edit screen: off the event loop
     if error:
         return page(request, "drafts/show.html", status=409 if "cannot" in error else 422, who=who, error=error,
                     **_detail(system, who, draft_id))

@@ -5,9 +5,10 @@ from fastapi import APIRouter, Depends, Form, Request
 
 from onevoice.governance.permissions import Action, require
 from onevoice.policy import pack_path
-from onevoice.screening import Draft
+from onevoice.screening import Draft, check_length
 from onevoice.system import System
 
+from ..api.screening import take_screening_turn
 from ..deps import Caller, get_system
 from .forms import attempt
 from .guard import member
@@ -27,9 +28,12 @@ def form(request: Request, who: Caller = Depends(member)):
 
 
 @router.post("/check")
-def check(request: Request, text: str = Form("", max_length=20_000), employer: str = Form("", max_length=200),
+def check(request: Request, text: str = Form(""), employer: str = Form("", max_length=200),
           who: Caller = Depends(member), system: System = Depends(get_system)):
+    # A sync route: FastAPI runs it on a worker thread, so screening never holds the event loop.
     require(who.actor, Action.SCREEN_TEXT)
+    check_length(text, system.settings.max_draft_chars)
+    take_screening_turn(request, who)
 
     def go():
         engine = system.engine_with_employer(employer) if employer else system.screening
