@@ -39,6 +39,7 @@ CASES = [
     ("IPALA recommends skipping the measles jab, saw it on their page", "misinformation"),
     # crisis signals of each kind
     ("Your newsletter went out with every member's home address in it. Data breach?", "crisis"),
+    ("Your post leaked members' phone numbers", "crisis"),
     ("You posted a photo of my daughter from the clinic without my consent.", "crisis"),
     ("My lawyer will contact you about this defamatory post.", "crisis"),
     ("Reporter at the Morning Courier here, can your press office call me about the allegations?", "crisis"),
