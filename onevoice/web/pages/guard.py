@@ -1,4 +1,5 @@
-"""Page access: a signed-in member, or a redirect to the sign-in page."""
+"""Page access: a signed-in member, or a redirect to the sign-in page (or, for a one-time
+password, to the page that replaces it)."""
 from __future__ import annotations
 
 from fastapi import Depends, Request
@@ -11,9 +12,19 @@ class SignInRequired(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    pass
+
+
+# A member signed in with a one-time password may only choose a new one or sign out.
+BEFORE_PASSWORD_CHANGE = ("/password", "/logout")
+
+
 async def member(request: Request, who: Caller | None = Depends(optional_caller)) -> Caller:
     if who is None:
         raise SignInRequired()
+    if who.must_change_password and request.url.path not in BEFORE_PASSWORD_CHANGE:
+        raise PasswordChangeRequired()
     return who
 
 
@@ -21,3 +32,7 @@ def install(app) -> None:
     @app.exception_handler(SignInRequired)
     async def _to_login(request: Request, exc: SignInRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _to_password(request: Request, exc: PasswordChangeRequired):
+        return RedirectResponse("/password", status_code=303)

@@ -16,11 +16,13 @@ from fastapi.responses import RedirectResponse
 
 from onevoice.config import Settings
 from onevoice.errors import OnevoiceError
-from onevoice.governance import auth
+from onevoice.governance import auth, members
 from onevoice.system import System
 
 from ..deps import SESSION_COOKIE, Caller, get_system, optional_caller
 from ..security import cookie_name, delete_cookie, set_cookie
+from .forms import attempt, redirect
+from .guard import member
 from .render import page
 
 router = APIRouter()
@@ -33,6 +35,8 @@ LOGIN_FORM_SECONDS = 2 * 3600
 def home(request: Request, who: Caller | None = Depends(optional_caller)):
     if who is None:
         return RedirectResponse("/login", status_code=303)
+    if who.must_change_password:
+        return RedirectResponse("/password", status_code=303)
     from sqlalchemy import func, select
 
     from onevoice.governance.permissions import Action, allowed
@@ -115,3 +119,25 @@ def logout(request: Request, who: Caller | None = Depends(optional_caller), syst
     response = RedirectResponse("/login", status_code=303)
     delete_cookie(response, request, system.settings, SESSION_COOKIE)
     return response
+
+
+@router.get("/password")
+def password_form(request: Request, who: Caller = Depends(member)):
+    return page(request, "password.html", who=who, flash=request.query_params.get("flash"))
+
+
+@router.post("/password")
+def change_password(request: Request, current: str = Form("", max_length=1000), new: str = Form("", max_length=1000),
+                    repeat: str = Form("", max_length=1000), who: Caller = Depends(member),
+                    system: System = Depends(get_system)):
+    if new != repeat:
+        return page(request, "password.html", who=who, status=422, error="The two new passwords differ.")
+
+    def change():
+        with system.db.transaction() as s:
+            members.change_password(s, who.actor, current, new, keep_session=who.session_id)
+
+    _, error = attempt(change)
+    if error:
+        return page(request, "password.html", who=who, status=422, error=error)
+    return redirect("/", "Your password is changed; other sign-ins were ended.")
