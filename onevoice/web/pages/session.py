@@ -50,7 +50,8 @@ def home(request: Request, who: Caller | None = Depends(optional_caller)):
                   if allowed(who.actor, Action.DRAFT_REVIEW) else None)
         open_incidents = (s.scalar(select(func.count(Incident.id)).where(Incident.state != "resolved"))
                           if allowed(who.actor, Action.INCIDENT_MANAGE) else None)
-    return page(request, "home.html", who=who, counts={"mine": mine, "review": review, "incidents": open_incidents})
+    return page(request, "home.html", who=who, flash=request.query_params.get("flash"),
+                counts={"mine": mine, "review": review, "incidents": open_incidents})
 
 
 def _signature(settings: Settings, token: str) -> str:
