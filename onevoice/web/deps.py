@@ -36,6 +36,7 @@ class Caller:
     must_change_password: bool = False
     session_id: int | None = None  # the sign-in this request came with (a password change keeps it)
     token_id: int | None = None
+    timezone: str | None = None  # the member's chosen IANA zone; pages show dates in it
 
 
 async def _csrf_from(request: Request) -> str | None:
@@ -86,7 +87,7 @@ def _session_caller(system: System, cookie: str) -> Caller | None:
         except Unauthenticated:
             return None
         return Caller(actor_for(member, signed_in=True), member.name, web.csrf_token, member.must_change_password,
-                      session_id=web.id)
+                      session_id=web.id, timezone=member.timezone)
 
 
 async def signed_in(c: Caller | None = Depends(optional_caller)) -> Caller:

@@ -36,6 +36,8 @@ class Comment(Base):
     triage: Mapped[dict | None] = mapped_column(JSON)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InboundBatch(Base):

@@ -21,6 +21,7 @@ class Member(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA zone the member reads dates in
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list["RoleGrant"]] = relationship(back_populates="member", cascade="all, delete-orphan",
@@ -41,6 +42,11 @@ class Channel(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     crisis_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the last "test connection" or platform call with the stored credentials
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    account: Mapped[str | None] = mapped_column(String(300))  # the account the credentials reached
+    credentials_failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credentials_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -86,6 +92,21 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberLink(Base):
+    """A one-time link sent by e-mail: an invitation to set a first password, or a password
+    reset. Only a SHA-256 of the link's secret is stored; it works once, before `expires_at`."""
+
+    __tablename__ = "member_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invite | reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PolicyPackVersion(Base):

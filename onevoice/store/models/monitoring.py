@@ -97,3 +97,4 @@ class EvaluationReport(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="cli")  # cli | api | schedule
     error: Mapped[str | None] = mapped_column(Text)
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent done, while pending

@@ -1,7 +1,5 @@
-"""The committee's pages: calendar of scheduled posts, inbox of triaged comments, incidents."""
+"""The committee's incident pages (3.): the board and an incident with its playbook."""
 from __future__ import annotations
-
-from collections import defaultdict
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
@@ -19,36 +17,12 @@ from .render import page
 
 router = APIRouter()
 
-
-@router.get("/calendar")
-def calendar(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
-    require(who.actor, Action.DRAFT_VIEW_ALL)
-    with system.db.reader() as s:
-        rows = list(s.scalars(select(Draft).where(Draft.state.in_(("scheduled", "publishing", "published")),
-                                                  Draft.scheduled_at.is_not(None))
-                              .order_by(Draft.scheduled_at.desc()).limit(300)))
-        channels = {c.id: c for c in s.scalars(select(Channel))}
-    days = defaultdict(list)
-    for d in sorted(rows, key=lambda d: d.scheduled_at):
-        days[d.scheduled_at.date().isoformat()].append(d)
-    return page(request, "calendar.html", who=who, days=dict(days), channels=channels)
-
-
-@router.get("/inbox")
-def inbox(request: Request, escalated: str = "", who: Caller = Depends(member), system: System = Depends(get_system)):
-    with system.db.reader() as s:
-        rows = inbox_service.list_comments(s, who.actor, escalated=True if escalated == "1" else None, limit=200)
-        channels = {c.id: c for c in s.scalars(select(Channel))}
-    return page(request, "inbox.html", who=who, comments=rows, channels=channels, escalated=escalated)
-
-
 @router.get("/incidents")
 def board(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
     with system.db.reader() as s:
         rows = incidents.list_incidents(s, who.actor)
     columns = {state: [i for i in rows if i.state == state] for state in ("open", "acknowledged", "responding", "resolved")}
     return page(request, "incidents/board.html", who=who, columns=columns, flash=request.query_params.get("flash"))
-
 
 def _incident(system: System, who: Caller, incident_id: int) -> dict:
     with system.db.reader() as s:
@@ -64,12 +38,10 @@ def _incident(system: System, who: Caller, incident_id: int) -> dict:
     return {"i": view, "comments": comments, "spec": spec, "drafts": drafts, "names": names, "channel": channel,
             "pre_approved": fast}
 
-
 @router.get("/incidents/{incident_id}")
 def show(request: Request, incident_id: int, who: Caller = Depends(member), system: System = Depends(get_system)):
     return page(request, "incidents/show.html", who=who, flash=request.query_params.get("flash"),
                 **_incident(system, who, incident_id))
-
 
 @router.post("/incidents/{incident_id}/{action}")
 async def act(request: Request, incident_id: int, action: str, who: Caller = Depends(member),

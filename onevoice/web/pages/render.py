@@ -9,6 +9,8 @@ from markupsafe import Markup, escape
 
 from onevoice.urls import http_url
 
+from . import alerts, dates
+
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
 
@@ -55,7 +57,11 @@ templates.env.filters["highlight"] = highlight
 templates.env.filters["svg_presentation"] = svg_presentation
 # Platform and stored addresses become links only when http(s): older rows were stored unchecked.
 templates.env.filters["http_url"] = http_url
+dates.install(templates.env)
 
 
 def page(request: Request, name: str, status: int = 200, **context):
+    who = context.get("who")
+    if who is not None and "alerts" not in context:
+        context["alerts"] = alerts.for_viewer(request.app.state.system, who)
     return templates.TemplateResponse(request, name, context, status_code=status)
