@@ -9,3 +9,4 @@ from .base import app
 from . import admin, audit, crisis, drafts, model, monitoring, screen, triage  # noqa: F401,E402  (register their commands)
 
 __all__ = ["app"]
+from . import doctor  # noqa: F401,E402  (`onevoice doctor`)

@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from onevoice.governance import auth, channels as channel_service, members as member_service
+from onevoice.errors import InvalidInput
+from onevoice.governance import auth, channels as channel_service, links, members as member_service
+from onevoice.notify import NotifyConfig
 
 from .base import app, friendly, operator, read_input, system
 
@@ -71,19 +73,51 @@ def member_add(email: str, name: str = typer.Option(..., help="full name"),
         typer.echo(f"one-time password: {one_time}")
 
 
+@member_app.command("invite")
+@friendly
+def member_invite(email: str, name: str = typer.Option(..., help="full name"),
+                  role: Optional[str] = typer.Option(None, help="role to grant: authorized (with --channel), committee, "
+                                                                "vice_chair, chair, admin"),
+                  channel: Optional[str] = typer.Option(None, help="channel id or handle (for 'authorized')")):
+    """Invite a member by e-mail: they get a one-time link (valid 7 days) to choose their password."""
+    sys_ = system()
+    if not NotifyConfig.resolve(sys_.settings).smtp_host:
+        raise InvalidInput("e-mail is not configured (ONEVOICE_SMTP_HOST); add the member with "
+                           "`onevoice member add` and give them the one-time password in person")
+    with sys_.db.transaction() as s:
+        member = links.invite(s, operator(), email, name, sys_.settings.base_url, role, _channel(s, channel))
+        mid, address = member.id, member.email
+    typer.echo(f"invited member {mid}: {address}; the e-mail with the link is in the outbox "
+               "(the worker sends it)")
+
+
+@member_app.command("resend-invitation")
+@friendly
+def member_resend_invitation(member: str):
+    """Send a new invitation e-mail to a member who has not accepted; the earlier link stops working."""
+    sys_ = system()
+    with sys_.db.transaction() as s:
+        address = links.resend_invitation(s, operator(), member, sys_.settings.base_url).email
+    typer.echo(f"a new invitation to {address} is in the outbox")
+
+
 @member_app.command("list")
 @friendly
 def member_list(format: str = typer.Option("table", help="table or json")):
     """List members and their roles."""
     with system().db.reader() as s:
-        rows = [member_service.member_state(m) for m in member_service.list_members(s, operator())]
+        found = member_service.list_members(s, operator())
+        rows = [member_service.member_state(m) for m in found]
+        chans = {c.id: c for c in channel_service.list_channels(s, operator())}
+        words = {m.id: (member_service.role_words(m, chans), links.pending(m)) for m in found}
     if format == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table("id", "e-mail", "name", "roles", "active")
     for r in rows:
-        table.add_row(str(r["id"]), r["email"], r["name"], ", ".join(x.rstrip(":") for x in r["roles"]) or "member",
-                      "yes" if r["active"] else "no")
+        roles, pending = words[r["id"]]
+        table.add_row(str(r["id"]), r["email"], r["name"], ", ".join(roles) or "member",
+                      "invited" if pending else "yes" if r["active"] else "no")
     console.print(table)
 
 

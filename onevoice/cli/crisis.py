@@ -9,6 +9,7 @@ from rich.console import Console
 
 from onevoice.crisis import inbox, incidents, intake, playbooks, queue
 from onevoice.governance.channels import get_channel
+from onevoice.store.models import Comment
 
 from .base import acting_as, app, fail, friendly, operator, read_input, system
 
@@ -54,15 +55,70 @@ def comments_poll():
 @comments_app.command("list")
 @friendly
 def comments_list(as_: str = AS, escalated: bool = typer.Option(False, help="only those escalated"),
+                  state: Optional[str] = typer.Option(None, help="open, mine, snoozed, handled, escalated or all"),
                   limit: int = typer.Option(100, min=1, max=500)):
     """The inbox, newest first: every channel's for the committee, their own channels' for an authorized member."""
     with system().db.reader() as s:
-        rows = inbox.list_comments(s, acting_as(s, as_), escalated=True if escalated else None, limit=limit)
+        if state:
+            q = inbox.inbox_query(acting_as(s, as_), inbox.Filters.parse(state))
+            rows = list(s.scalars((q.where(Comment.escalate.is_(True)) if escalated else q).limit(limit)))
+        else:
+            rows = inbox.list_comments(s, acting_as(s, as_), escalated=True if escalated else None, limit=limit)
         for c in rows:
             flag = f"incident {c.incident_id}" if c.incident_id else ("escalated" if c.escalate else "")
             # echo, not rich: an outsider's text must not be read as markup
             typer.echo(f"{c.id:>5}  channel {c.channel_id}  {c.category or '-':<14} sev {c.severity}  "
                        f"{c.text[:60]!r}  {flag}")
+
+
+def _comment_line(c) -> str:
+    who = f"assigned to member {c.assigned_to}" if c.assigned_to else "unassigned"
+    state = "handled" if c.handled else (f"snoozed until {c.snoozed_until:%Y-%m-%d %H:%M} UTC" if c.snoozed_until
+                                         else "open")
+    return f"comment {c.id}: {state}, {who}"
+
+
+@comments_app.command("assign")
+@friendly
+def comments_assign(comment_id: int, member: Optional[str] = typer.Argument(None, help="e-mail or id; none: unassign"),
+                    as_: str = AS):
+    """Committee: give a comment to a committee member to answer (they are told by e-mail)."""
+    from onevoice.governance.members import get_member
+
+    with system().db.transaction() as s:
+        member_id = get_member(s, member).id if member else None
+        typer.echo(_comment_line(inbox.assign(s, acting_as(s, as_), comment_id, member_id, system().settings)))
+
+
+@comments_app.command("snooze")
+@friendly
+def comments_snooze(comment_id: int, for_: str = typer.Option("1h", "--for", help="1h, 4h or tomorrow (09:00 in "
+                                                                                    "your time zone)"),
+                    wake: bool = typer.Option(False, help="end the snooze now"), as_: str = AS):
+    """Committee: take a comment out of the open list for a while."""
+    from onevoice.governance.members import get_member
+
+    with system().db.transaction() as s:
+        actor = acting_as(s, as_)
+        until = None if wake else inbox.snooze_until(for_, get_member(s, as_).timezone)
+        typer.echo(_comment_line(inbox.snooze(s, actor, comment_id, until)))
+
+
+@comments_app.command("handled")
+@friendly
+def comments_handled(comment_id: int, reopen: bool = typer.Option(False, help="open it again"), as_: str = AS):
+    """Committee: mark a comment handled (nothing more to do), or reopen it."""
+    with system().db.transaction() as s:
+        typer.echo(_comment_line(inbox.set_handled(s, acting_as(s, as_), comment_id, not reopen)))
+
+
+@comments_app.command("reply")
+@friendly
+def comments_reply(comment_id: int, text: str, as_: str = AS):
+    """Authorized member of the channel: draft a reply; it goes to the review queue (1.)."""
+    with system().db.transaction() as s:
+        draft_id = inbox.draft_reply(s, acting_as(s, as_), comment_id, text, system().screening)
+    typer.echo(f"draft {draft_id}: a reply to comment {comment_id}, in the review queue")
 
 
 @comments_app.command("failed")

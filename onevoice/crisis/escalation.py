@@ -84,3 +84,52 @@ def check_deadlines(db: Database, settings=None, now: datetime | None = None) ->
                 escalate(s, incident, incident.escalation_level, settings, now)
             moved.append(incident.id)
     return moved
+
+
+# -- escalations that did not reach anybody -----------------------------------------------------
+
+# Who is told, in the app, that an escalation could not be delivered: the chair (whom the
+# escalation was for) and the admin (who can fix the settings).
+TOLD_OF_FAILURES = (Role.CHAIR, Role.ADMIN)
+
+
+def sees_failures(actor) -> bool:
+    return actor.is_system or any(r in actor.roles for r in TOLD_OF_FAILURES)
+
+
+def delivery(session: Session, incident_id: int) -> dict:
+    """How the incident's escalation went: {"sent": [targets], "failed": [(target, error)],
+    "waiting": [(target, error or None)]}, from the notification outbox."""
+    from onevoice.store.models import Notification
+
+    out: dict = {"sent": [], "failed": [], "waiting": []}
+    for n in session.scalars(select(Notification).where(Notification.related_type == "incident",
+                                                        Notification.related_id == str(incident_id))
+                             .order_by(Notification.id)):
+        if n.status == "sent":
+            out["sent"].append(n.target)
+        elif n.status == "failed":
+            out["failed"].append((n.target, n.last_error or "unknown error"))
+        else:
+            out["waiting"].append((n.target, n.last_error))
+    return out
+
+
+def retry_undelivered(session: Session, actor, incident_id: int | None = None) -> int:
+    """Put the failed notifications (of one incident, or all) back in the queue, e.g. once the
+    SMTP settings are fixed. The chair or the admin does it; returns how many."""
+    from onevoice import notify
+    from onevoice.errors import Forbidden
+    from onevoice.store.models import Notification
+
+    if not sees_failures(actor):
+        raise Forbidden("the chair or an administrator retries undelivered notifications")
+    ids = None
+    if incident_id is not None:
+        ids = list(session.scalars(select(Notification.id).where(
+            Notification.status == "failed", Notification.related_type == "incident",
+            Notification.related_id == str(incident_id))))
+    count = notify.retry_failed(session, ids)
+    audit.record(session, actor.label, "notifications.retry", "incident" if incident_id else "notifications",
+                 incident_id or "all", detail={"requeued": count})
+    return count

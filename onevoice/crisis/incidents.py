@@ -16,7 +16,7 @@ from onevoice import audit
 from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from onevoice.governance.permissions import Action, Actor, allowed, require
 from onevoice.publishing import workflow
-from onevoice.store.models import Channel, Comment, Incident, IncidentEvent, utcnow
+from onevoice.store.models import Channel, Comment, Incident, IncidentEvent, OutboxEntry, utcnow
 
 from . import playbooks
 from .escalation import ack_deadline, escalate
@@ -238,6 +238,12 @@ def fast_track(session: Session, actor: Actor, incident_id: int, response_name: 
                                 reason=f"pre-approved response {incident.playbook}/{response_name} "
                                        f"(draft {approval.draft_id}, revision {approval.revision})")
     workflow.schedule(session, actor, draft_id, None)
+    session.flush()
+    # Crisis mode pauses the channel's scheduled posts, but not this one: the committee approved its
+    # text in advance and screening passed it, and it is the answer the crisis is waiting for.
+    entry = session.scalar(select(OutboxEntry).where(OutboxEntry.draft_id == draft_id, OutboxEntry.action == "publish",
+                                                     OutboxEntry.status == "pending"))
+    entry.fast_track = True
     _event(session, incident, actor.label, "fast_track", f"draft {draft_id}: {response_name}")
     return draft_id
 
@@ -274,3 +280,102 @@ def view_incident(session: Session, actor: Actor, incident_id: int) -> Incident:
     if scope is not None and incident.channel_id not in scope:
         raise NotFound(f"no incident {incident_id}")
     return incident
+
+
+# -- what the incident page tells the committee -------------------------------------------------
+
+
+def committee_members(session: Session) -> list:
+    """The members who may own an incident (3.: the committee handles it), by name."""
+    from onevoice.governance.members import holders
+    from onevoice.governance.permissions import Role
+
+    seen: dict[int, object] = {}
+    for role in (Role.CHAIR, Role.VICE_CHAIR, Role.COMMITTEE):
+        for m in holders(session, role):
+            seen.setdefault(m.id, m)
+    return sorted(seen.values(), key=lambda m: m.name.lower())
+
+
+def response_status(session: Session, incident: Incident) -> list[dict]:
+    """Each response drafted in the incident and what became of it, for the page:
+    {"draft_id", "state", "status": sent | sending | waiting | paused | failed | cancelled | draft,
+     "reply_to" (the comment's author or None), "at" (when sent), "error", "fast_track"}."""
+    from onevoice.store.models import Draft
+
+    channel = session.get(Channel, incident.channel_id) if incident.channel_id else None
+    out = []
+    for d in session.scalars(select(Draft).where(Draft.incident_id == incident.id).order_by(Draft.id)):
+        entry = session.scalar(select(OutboxEntry).where(OutboxEntry.draft_id == d.id, OutboxEntry.action == "publish")
+                               .order_by(OutboxEntry.id.desc()).limit(1))
+        reply_to = None
+        if d.reply_to:
+            comment = session.scalar(select(Comment).where(Comment.channel_id == d.channel_id,
+                                                           Comment.platform_id == str(d.reply_to.get("id"))))
+            reply_to = (comment.author if comment and comment.author else None) or "the comment"
+        if entry is None:
+            status = "draft"
+        elif entry.status == "pending" and channel is not None and channel.crisis_mode and not entry.fast_track:
+            status = "paused"
+        else:
+            status = {"pending": "waiting", "sending": "sending", "sent": "sent", "failed": "failed",
+                      "cancelled": "cancelled"}.get(entry.status, entry.status)
+        out.append({"draft_id": d.id, "state": d.state, "text": d.text, "status": status, "reply_to": reply_to,
+                    "at": entry.sent_at if entry is not None else None,
+                    "url": (d.published_ref or {}).get("url"),
+                    "error": (d.error or (entry.last_error if entry is not None else None)) if status == "failed" else None,
+                    "retry_error": entry.last_error if entry is not None and status == "waiting" else None,
+                    "fast_track": bool(entry is not None and entry.fast_track)})
+    return out
+
+
+def timeline_sentences(incident: Incident, names: dict[str, str], channel_handle: str | None = None) -> list[dict]:
+    """The incident's history as sentences: [{"at", "text"}], oldest first. `names` maps a member's
+    e-mail (the actor label) to their name."""
+    def who(label: str) -> str:
+        base = label.split(" (via ")[0]
+        return names.get(base) or ("onevoice" if base in ("system", "escalation") or ":" in base else base)
+
+    handle = f"@{channel_handle.lstrip('@')}" if channel_handle else "the channel"
+    out = []
+    for e in incident.timeline:
+        actor, text = who(e.actor), e.text or ""
+        if e.kind == "open":
+            sentence = f"{actor} opened the incident" + (f": {text}" if text else "")
+        elif e.kind == "escalate":
+            level, _, people = text.partition(": ")
+            rank = level.partition("(")[2].rstrip(")") or "chair"
+            if people in ("", "nobody holds the role"):
+                sentence = f"Nobody was notified: no active member is {rank if rank != 'whole committee' else 'on the committee'}"
+            else:
+                told = ", ".join(names.get(p.strip(), p.strip()) for p in people.split(","))
+                # who it went to; whether it was delivered is the notification outbox's to say
+                sentence = (f"Escalated to the chair: {told}" if level.startswith("level 0")
+                            else f"Escalated to the {rank}: {told}")
+        elif e.kind == "acknowledge":
+            sentence = f"{actor} acknowledged the incident"
+        elif e.kind == "respond":
+            sentence = f"{actor} started responding" + (f": {text}" if text else "")
+        elif e.kind == "resolve":
+            sentence = f"{actor} resolved the incident: {text}"
+        elif e.kind == "reopen":
+            sentence = f"{actor} reopened the incident" + (f": {text}" if text else "")
+        elif e.kind == "assign":
+            sentence = f"{actor} made {names.get(text, text)} the owner"
+        elif e.kind == "note":
+            sentence = f"{actor} added a note: {text}"
+        elif e.kind == "checklist":
+            done, _, step = text.partition(": ")
+            sentence = f"{actor} {'ticked off' if done == 'done' else 'unticked'} “{step}”"
+        elif e.kind == "crisis_mode":
+            sentence = (f"{actor} turned crisis mode on for {handle}: its scheduled posts are paused"
+                        if text.startswith("on") else f"{actor} turned crisis mode off for {handle}")
+        elif e.kind == "response_draft":
+            sentence = f"{actor} drafted a response ({text})"
+        elif e.kind == "fast_track":
+            ref, _, response_name = text.partition(": ")
+            sentence = f"{actor} fast-tracked the pre-approved response “{response_name}” ({ref})"
+        else:
+            sentence = f"{actor}: {e.kind.replace('_', ' ')} {text}".strip()
+        out.append({"at": e.at, "text": sentence, "kind": e.kind})
+    return out

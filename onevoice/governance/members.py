@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -56,9 +57,10 @@ def get_member(session: Session, ref: int | str) -> Member:
 
 
 def add_member(session: Session, actor: Actor, email: str, name: str, password: str | None = None,
-               roles: tuple[str, ...] = ()) -> tuple[Member, str | None]:
+               roles: tuple[str, ...] = (), without_password: bool = False) -> tuple[Member, str | None]:
     """Add a member. Without a password a one-time password is generated and returned
-    (the member must change it at first sign-in)."""
+    (the member must change it at first sign-in). With `without_password` (an invitation, see
+    links.invite) the account has no password at all until the member chooses one."""
     require(actor, Action.MEMBER_ADD)
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
@@ -69,11 +71,15 @@ def add_member(session: Session, actor: Actor, email: str, name: str, password: 
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
         raise Conflict(f"a member with e-mail {email} already exists")
     one_time = None
-    if password is None:
+    if without_password:
+        password_hash = None
+    elif password is None:
         one_time = password = one_time_password()
+        password_hash = hash_password(password)
     else:
         check_new_password(password, email)
-    member = Member(email=email, name=name, password_hash=hash_password(password),
+        password_hash = hash_password(password)
+    member = Member(email=email, name=name, password_hash=password_hash,
                     must_change_password=one_time is not None, active=True, failed_logins=0)
     session.add(member)
     session.flush()
@@ -82,6 +88,28 @@ def add_member(session: Session, actor: Actor, email: str, name: str, password: 
     session.flush()
     audit.record(session, actor.label, "member.add", "member", member.id, None, member_state(member))
     return member, one_time
+
+
+def channel_words(channel: Channel) -> str:
+    """A channel as people name it: "@ipala (mastodon)"."""
+    return f"@{channel.handle.lstrip('@')} ({channel.platform})"
+
+
+ROLE_WORDS = {Role.COMMITTEE: "committee", Role.VICE_CHAIR: "vice-chair", Role.CHAIR: "chair", Role.ADMIN: "admin"}
+
+
+def role_words(member: Member, channels: dict[int, Channel]) -> list[str]:
+    """A member's roles in words ("authorized on @ipala (mastodon)", "committee"), in the order
+    of the policy's roles; `channels` by id, for the channel-scoped role."""
+    order = list(Role)
+    words = []
+    for g in sorted(member.roles, key=lambda g: (order.index(Role(g.role)), g.channel_id or 0)):
+        if g.role == Role.AUTHORIZED.value:
+            ch = channels.get(g.channel_id)
+            words.append(f"authorized on {channel_words(ch)}" if ch else f"authorized on channel {g.channel_id}")
+        else:
+            words.append(ROLE_WORDS.get(Role(g.role), g.role))
+    return words
 
 
 def list_members(session: Session, actor: Actor) -> list[Member]:
@@ -244,6 +272,29 @@ def reactivate_member(session: Session, actor: Actor, member_ref: int | str) -> 
     before = member_state(member)
     member.active = True
     audit.record(session, actor.label, "member.reactivate", "member", member.id, before, member_state(member))
+    return member
+
+
+def set_timezone(session: Session, actor: Actor, zone: str) -> Member:
+    """A member chooses the time zone every page shows dates in (an IANA name, e.g. Europe/Lisbon;
+    empty: back to UTC). Their own account only."""
+    # a member's own account settings: whoever may change their own password may set these
+    require(actor, Action.PASSWORD_CHANGE_OWN)
+    if actor.member_id is None:
+        raise InvalidInput("the operator has no account page; time zones belong to members")
+    zone = (zone or "").strip()
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{zone!r} is not a time zone; pick one from the list (e.g. Europe/Lisbon)") from None
+        if zone not in available_timezones():
+            raise InvalidInput(f"{zone!r} is not a time zone; pick one from the list (e.g. Europe/Lisbon)")
+    member = get_member(session, actor.member_id)
+    before = member.timezone
+    member.timezone = zone or None
+    audit.record(session, actor.label, "member.timezone", "member", member.id, {"timezone": before},
+                 {"timezone": member.timezone})
     return member
 
 

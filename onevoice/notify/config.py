@@ -1,8 +1,9 @@
 """Where notifications go and how hard delivery tries: one small, immutable config.
 
 Read from the environment (through `Settings.smtp` for the SMTP part, so the application's
-settings stay the one source). Every variable is optional; a channel without its settings
-keeps its notifications pending with the reason in `last_error` until it is configured.
+settings stay the one source). Every variable is optional; a notification on a channel without
+its settings is marked failed at once, with the setting to add in `last_error` (the chair and the
+admin see it in the app and `onevoice doctor` lists it); Retry puts it back once it is set.
 
 E-mail (SMTP, via smtplib)
   ONEVOICE_SMTP_HOST       server name; unset: e-mail is not configured

@@ -12,7 +12,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from .config import NotifyConfig
-from .errors import PermanentError
+from .errors import NotConfigured, PermanentError
+
+
+NOT_CONFIGURED = "no e-mail server is configured: set ONEVOICE_SMTP_HOST (and ONEVOICE_SMTP_FROM)"
 
 
 def build_message(notification, config: NotifyConfig) -> EmailMessage:
@@ -30,7 +33,7 @@ def build_message(notification, config: NotifyConfig) -> EmailMessage:
 
 def send(notification, config: NotifyConfig) -> None:
     if not config.smtp_host:
-        raise RuntimeError("no SMTP server configured (ONEVOICE_SMTP_HOST)")
+        raise NotConfigured(NOT_CONFIGURED)
     msg = build_message(notification, config)
     cls = smtplib.SMTP_SSL if config.smtp_ssl else smtplib.SMTP
     with cls(config.smtp_host, config.smtp_port, timeout=config.timeout) as smtp:

@@ -17,9 +17,10 @@ from urllib.parse import quote
 import httpx
 
 from .config import NotifyConfig
-from .errors import PermanentError
+from .errors import NotConfigured, PermanentError
 
 RETRYABLE_4XX = {401, 403, 408, 429}
+NOT_CONFIGURED = "Matrix is not configured: set ONEVOICE_MATRIX_HOMESERVER and ONEVOICE_MATRIX_TOKEN"
 
 
 def txn_id(notification) -> str:
@@ -53,7 +54,7 @@ def resolve_room(client: httpx.Client, room: str) -> str:
 
 def send(notification, config: NotifyConfig) -> None:
     if not config.matrix_homeserver or not config.matrix_token:
-        raise RuntimeError("no Matrix homeserver or token configured (ONEVOICE_MATRIX_HOMESERVER, _TOKEN)")
+        raise NotConfigured(NOT_CONFIGURED)
     with httpx.Client(base_url=config.matrix_homeserver, timeout=config.timeout,
                       headers={"Authorization": f"Bearer {config.matrix_token}"}) as client:
         room = resolve_room(client, notification.target)

@@ -9,7 +9,9 @@ commit together or not at all. `deliver_due` (a periodic job) sends what is due:
 2. send, outside any transaction (no database lock is held while a server is slow);
 3. record: in a second short transaction, `sent` (with sent_at), or back to pending with
    `last_error` and exponential backoff, or `failed` after `max_attempts` tries or a permanent
-   refusal. The error text is kept on the row either way.
+   refusal -- or at once when the channel is not configured at all (no SMTP server): waiting
+   would only hide that nobody can be told. The error text is kept on the row either way, and
+   `undelivered` sums it up for the banner the chair and the admin see on every page.
 
 Nothing is lost if the process dies at any point: a row only leaves `pending` after the send
 has been answered. (Delivery is at least once; the channels dedupe repeats where they can: the
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from onevoice.store import Database
@@ -139,3 +141,60 @@ def retry_failed(session: Session, ids: list[int] | None = None, now: datetime |
     if ids is not None:
         q = q.where(Notification.id.in_(ids))
     return session.execute(q).rowcount
+
+
+# A notification that has failed this many times in a row and is still being retried is shown
+# too (the server has been refusing for a few minutes); one failed try is usually a blip.
+STILL_FAILING_AFTER = 3
+
+
+def _undelivered_filter():
+    return or_(Notification.status == "failed",
+               and_(Notification.status == "pending", Notification.last_error.is_not(None),
+                    Notification.attempts >= STILL_FAILING_AFTER))
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """What could not be delivered: counts, the most common reason, and the incidents concerned."""
+    failed: int
+    retrying: int
+    escalations: int                 # of them, notifications about an incident
+    reason: str                      # the most common last_error
+    incident_ids: tuple[int, ...]    # the incidents concerned, newest first
+
+    @property
+    def total(self) -> int:
+        return self.failed + self.retrying
+
+
+def undelivered(session: Session) -> Undelivered | None:
+    """One grouped query over the (indexed) status of the few rows not sent; None when all is well."""
+    rows = session.execute(
+        select(Notification.status, Notification.related_type, Notification.related_id, Notification.last_error,
+               func.count(Notification.id))
+        .where(_undelivered_filter())
+        .group_by(Notification.status, Notification.related_type, Notification.related_id, Notification.last_error)
+    ).all()
+    if not rows:
+        return None
+    failed = sum(n for status, _, _, _, n in rows if status == "failed")
+    reasons: dict[str, int] = {}
+    incidents: set[int] = set()
+    escalations = 0
+    for status, rtype, rid, error, n in rows:
+        reasons[error or "unknown error"] = reasons.get(error or "unknown error", 0) + n
+        if rtype == "incident" and rid and rid.isdigit():
+            incidents.add(int(rid))
+            escalations += n
+    reason = max(reasons.items(), key=lambda kv: kv[1])[0]
+    return Undelivered(failed=failed, retrying=sum(n for *_, n in rows) - failed, escalations=escalations,
+                       reason=reason, incident_ids=tuple(sorted(incidents, reverse=True)))
+
+
+def undelivered_list(session: Session, related: tuple[str, Any] | None = None, limit: int = 200) -> list[Notification]:
+    """The notifications not delivered (failed, or still failing), newest first; of one object when given."""
+    q = select(Notification).where(_undelivered_filter()).order_by(Notification.id.desc()).limit(limit)
+    if related is not None:
+        q = q.where(Notification.related_type == related[0], Notification.related_id == str(related[1]))
+    return list(session.scalars(q))

@@ -10,7 +10,10 @@ Each entry goes through three short transactions and one platform call between t
    message for the author.
 A crash between 2 and 3 leaves the entry `sending`; when the lease runs out it is claimed again
 and sent with the same key, so the platform returns the post it already made instead of a second.
-Channels in crisis mode (3.) are skipped: their scheduled posts wait.
+Channels in crisis mode (3.) are skipped: their scheduled posts wait. Two kinds of entry still go
+out: deletions (taking a post down is often the point of the crisis), and the pre-approved
+response the chair fast-tracked in the incident (`fast_track`): the committee approved its text in
+advance and screening passed it, so pausing it would silence the one answer the crisis needs.
 """
 from __future__ import annotations
 
@@ -58,7 +61,8 @@ def _claim(db: Database, now: datetime) -> int | None:
         q = (select(OutboxEntry).join(Channel, Channel.id == OutboxEntry.channel_id)
              .where(or_(and_(OutboxEntry.status == "pending", OutboxEntry.due_at <= now),
                         and_(OutboxEntry.status == "sending", OutboxEntry.lease_until <= now)))
-             .where(or_(Channel.crisis_mode.is_(False), OutboxEntry.action == "delete"))
+             .where(or_(Channel.crisis_mode.is_(False), OutboxEntry.action == "delete",
+                        OutboxEntry.fast_track.is_(True)))
              .order_by(OutboxEntry.due_at, OutboxEntry.id).limit(1))
         if s.bind.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True, of=OutboxEntry)

@@ -2,6 +2,7 @@
 
     draft -> submitted -> screened -> in_review -> approved | changes_requested | rejected
     approved -> scheduled -> publishing -> published | failed;  published -> retracted
+    scheduled -> approved (unscheduled before publishing starts)
 
 Submitting screens the draft at once (submitted -> screened -> in_review in one transaction);
 editing a draft under review, approved or scheduled sends it back through screening and resets
@@ -29,6 +30,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("in_review", "edit"): "submitted",
     ("approved", "edit"): "submitted",
     ("scheduled", "edit"): "submitted",
+    # taken off the calendar before publishing starts: still approved, waiting for a new time
+    ("scheduled", "unschedule"): "approved",
     ("approved", "schedule"): "scheduled",
     ("scheduled", "start_publishing"): "publishing",
     ("publishing", "published"): "published",

@@ -102,8 +102,8 @@ def test_refused_recipient_fails_at_once(db, smtp, config):
     assert good.status == "sent"
 
 
-def test_unconfigured_smtp_keeps_the_message_with_the_reason(db):
+def test_unconfigured_smtp_fails_at_once_with_the_setting_to_add(db):
     with db.transaction() as s:
         notify.enqueue(s, "email", "chair@ipala.test", "s", "b")
-    assert notify.deliver_due(db, notify.NotifyConfig())["retried"] == 1
-    assert "ONEVOICE_SMTP_HOST" in only(db).last_error
+    assert notify.deliver_due(db, notify.NotifyConfig())["failed"] == 1
+    assert only(db).status == "failed" and "ONEVOICE_SMTP_HOST" in only(db).last_error

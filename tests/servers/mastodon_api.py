@@ -6,24 +6,33 @@ uses, with the documented behaviour: bearer-token auth, statuses with the 500-ch
 (links count as 23), `Idempotency-Key` (the same key returns the same status for an hour),
 media with descriptions, replies and context, favourites and their counts, mention
 notifications with `since_id`/`max_id` paging and a `Link` header, accounts with follower counts,
-and rate limiting with `X-RateLimit-*` headers. It keeps everything in memory and can be told
+rate limiting with `X-RateLimit-*` headers, and the OAuth authorization-code flow an app signs in
+with (docs.joinmastodon.org/spec/oauth, /methods/apps, /methods/oauth): registering an app
+(POST /api/v1/apps), the authorize page a person approves in their browser (a real HTML form with
+"Authorize" and "Deny"), one-time codes exchanged at POST /oauth/token (PKCE S256 checked when the
+authorize request carried a challenge, as Mastodon 4.3 does), and the server's OAuth metadata. It keeps everything in memory and can be told
 to fail (`faults`) so tests can drive errors, retries and crashes. It is test infrastructure,
 not a Mastodon server.
 """
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import html
 import itertools
+import secrets
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from tests.servers import free_port
@@ -59,6 +68,10 @@ class State:
     ids: itertools.count = field(default_factory=lambda: itertools.count(100_000))
     faults: Faults = field(default_factory=Faults)
     posts_received: int = 0
+    apps: dict[str, dict] = field(default_factory=dict)     # client_id -> registered app
+    codes: dict[str, dict] = field(default_factory=dict)    # authorization code -> what it grants
+    signed_in: str | None = None   # the username the authorize page acts for (default: the first account)
+    code_ttl_s: float = 600.0      # Doorkeeper's default: a code is valid for 10 minutes
 
     def next_id(self) -> str:
         return str(next(self.ids))
@@ -87,6 +100,10 @@ class MastodonAPI:
             Route("/api/v2/media", self.upload_media, methods=["POST"]),
             Route("/api/v1/media", self.upload_media, methods=["POST"]),
             Route("/api/v1/notifications", self.notifications),
+            Route("/api/v1/apps", self.create_app, methods=["POST"]),
+            Route("/oauth/authorize", self.authorize, methods=["GET", "POST"]),
+            Route("/oauth/token", self.token, methods=["POST"]),
+            Route("/.well-known/oauth-authorization-server", self.oauth_metadata),
         ])
 
     # --- helpers --------------------------------------------------------------------------
@@ -256,6 +273,113 @@ class MastodonAPI:
             headers["Link"] = (f'<{base}?max_id={mine[-1]["id"]}>; rel="next", '
                                f'<{base}?min_id={mine[0]["id"]}>; rel="prev"')
         return JSONResponse([{k: v for k, v in n.items() if k != "_for"} for n in mine], headers=headers)
+
+
+    # --- OAuth -------------------------------------------------------------------------------
+    async def _params(self, request: Request) -> dict:
+        if "json" in request.headers.get("content-type", ""):
+            return dict(await request.json())
+        return dict(await request.form())
+
+    async def create_app(self, request: Request):
+        data = await self._params(request)
+        uris = data.get("redirect_uris")
+        uris = uris if isinstance(uris, list) else str(uris or "").split()
+        if not data.get("client_name") or not uris:
+            return _error(422, "Validation failed: Application name can't be blank, Redirect URI can't be blank")
+        app = {"id": self.state.next_id(), "name": data["client_name"], "website": data.get("website"),
+               "redirect_uri": "\n".join(uris), "redirect_uris": uris, "scopes": str(data.get("scopes") or "read").split(),
+               "client_id": secrets.token_urlsafe(32), "client_secret": secrets.token_urlsafe(32), "vapid_key": ""}
+        self.state.apps[app["client_id"]] = app
+        return JSONResponse(app)
+
+    def _signed_in_account(self) -> Account | None:
+        accounts = list({a.id: a for a in self.state.accounts.values()}.values())
+        if self.state.signed_in:
+            return next((a for a in accounts if a.username == self.state.signed_in), None)
+        return accounts[0] if accounts else None
+
+    @staticmethod
+    def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title>"
+                            f"<meta name=viewport content='width=device-width, initial-scale=1'></head>"
+                            f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>", status_code=status)
+
+    async def authorize(self, request: Request):
+        q = dict(request.query_params) if request.method == "GET" else dict(await request.form())
+        app = self.state.apps.get(q.get("client_id", ""))
+        if app is None:
+            return self._page("An error has occurred", "<p>Client authentication failed due to unknown client.</p>", 401)
+        if q.get("redirect_uri") not in app["redirect_uris"]:
+            return self._page("An error has occurred", "<p>The redirect uri included is not valid.</p>", 400)
+        if q.get("response_type", "code") != "code":
+            return self._page("An error has occurred", "<p>The authorization server does not support this response type.</p>", 400)
+        scopes = str(q.get("scope") or "read").split()
+        if not set(scopes) <= set(app["scopes"]):
+            return self._page("An error has occurred", "<p>The requested scope is invalid, unknown, or malformed.</p>", 400)
+        account = self._signed_in_account()
+        if account is None:
+            return self._page("Log in", "<p>No account to sign in with.</p>", 403)
+        if request.method == "GET":
+            hidden = "".join(f'<input type=hidden name="{html.escape(k)}" value="{html.escape(str(v))}">'
+                             for k, v in q.items())
+            return self._page("Authorization required",
+                              f"<p><strong>{html.escape(app['name'])}</strong> would like permission to access your "
+                              f"account @{html.escape(account.username)}: {html.escape(' '.join(scopes))}.</p>"
+                              f"<form method=post action=/oauth/authorize>{hidden}"
+                              f"<button type=submit name=decision value=approve>Authorize</button> "
+                              f"<button type=submit name=decision value=deny>Deny</button></form>")
+        target, state = q["redirect_uri"], q.get("state")
+        sep = "&" if "?" in target else "?"
+        if q.get("decision") != "approve":
+            params = {"error": "access_denied", "error_description": "The resource owner or authorization server "
+                      "denied the request."}
+        else:
+            code = secrets.token_urlsafe(32)
+            self.state.codes[code] = {"client_id": app["client_id"], "redirect_uri": target, "scopes": scopes,
+                                      "account": account, "at": time.time(),
+                                      "challenge": q.get("code_challenge"),
+                                      "method": q.get("code_challenge_method") or "plain"}
+            params = {"code": code}
+        if state is not None:
+            params["state"] = state
+        return RedirectResponse(f"{target}{sep}{urlencode(params)}", status_code=302)
+
+    async def token(self, request: Request):
+        data = await self._params(request)
+        app = self.state.apps.get(str(data.get("client_id") or ""))
+        if app is None or not secrets.compare_digest(str(data.get("client_secret") or ""), app["client_secret"]):
+            return JSONResponse({"error": "invalid_client", "error_description": "Client authentication failed due "
+                                 "to unknown client, no client authentication included, or unsupported "
+                                 "authentication method."}, status_code=401)
+        invalid = JSONResponse({"error": "invalid_grant", "error_description": "The provided authorization grant is "
+                                "invalid, expired, revoked, does not match the redirection URI used in the "
+                                "authorization request, or was issued to another client."}, status_code=400)
+        if data.get("grant_type") != "authorization_code":
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        grant = self.state.codes.pop(str(data.get("code") or ""), None)  # a code works once
+        if grant is None or grant["client_id"] != app["client_id"] or grant["redirect_uri"] != data.get("redirect_uri"):
+            return invalid
+        if time.time() - grant["at"] > self.state.code_ttl_s:
+            return invalid
+        if grant["challenge"]:
+            verifier = str(data.get("code_verifier") or "")
+            if grant["method"] == "S256":
+                verifier = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if not verifier or not secrets.compare_digest(verifier, grant["challenge"]):
+                return invalid
+        token = secrets.token_urlsafe(32)
+        self.state.accounts[token] = grant["account"]  # a second token for the same account
+        return JSONResponse({"access_token": token, "token_type": "Bearer", "scope": " ".join(grant["scopes"]),
+                             "created_at": int(time.time())})
+
+    async def oauth_metadata(self, request: Request):
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse({"issuer": base + "/", "authorization_endpoint": f"{base}/oauth/authorize",
+                             "token_endpoint": f"{base}/oauth/token", "app_registration_endpoint": f"{base}/api/v1/apps",
+                             "scopes_supported": ["read", "write", "follow", "push"],
+                             "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
+                             "code_challenge_methods_supported": ["S256"]})
 
 
 class LocalMastodon:

@@ -253,6 +253,10 @@ class BlueskyConnector:
     def followers(self) -> int:
         return int(self._call(self.client.app.bsky.actor.get_profile, {"actor": self.did}).followers_count or 0)
 
+    def account(self) -> str:
+        """The account the session reached (com.atproto.server.getSession, read at sign-in): "@handle"."""
+        return "@" + self.handle
+
 
 # -- error mapping --------------------------------------------------------------------------------
 

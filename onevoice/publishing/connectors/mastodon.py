@@ -43,6 +43,7 @@ class MastodonConnector:
                             version_check_mode="none",
                             session=None if config.allow_private_urls else checked_http.requests_session())
         self.handle = config.handle
+        self.base_url = config.base_url
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -110,6 +111,20 @@ class MastodonConnector:
 
     def followers(self) -> int:
         return int(self._call(self.api.account_verify_credentials).get("followers_count", 0))
+
+    def account(self) -> str:
+        """The account the token reaches (GET /api/v1/accounts/verify_credentials), as people write
+        it: "@ipala@example.social" (the server's name taken from the account's own address)."""
+        me = self._call(self.api.account_verify_credentials)
+        acct = str(me.get("acct") or me.get("username") or "")
+        if not acct:
+            raise ConnectorError("Mastodon answered verify_credentials without an account name", retryable=False)
+        if "@" not in acct:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(str(me.get("url") or "")).hostname or urlsplit(self.base_url).hostname
+            acct = f"{acct}@{host}" if host else acct
+        return "@" + acct
 
 
 def _status(exc: Exception) -> int | None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +14,7 @@ from onevoice.crisis import inbox as inbox_service, incidents, intake, queue, we
 from onevoice.errors import InvalidInput
 from onevoice.governance.channels import get_channel
 from onevoice.governance.permissions import Action, require
+from onevoice.screening import check_length
 from onevoice.store.models import Comment
 from onevoice.system import System
 
@@ -23,11 +25,7 @@ router = APIRouter(tags=["crisis management"])
 MAX_BATCH = 1000
 
 
-def comment_view(c: Comment) -> dict:
-    return {"id": c.id, "channel_id": c.channel_id, "platform_id": c.platform_id, "kind": c.kind, "author": c.author,
-            "author_followers": c.author_followers, "text": c.text, "url": c.url,
-            "received_at": c.received_at.isoformat(), "category": c.category, "severity": c.severity,
-            "escalate": c.escalate, "triage": c.triage, "incident_id": c.incident_id, "handled": c.handled}
+comment_view = inbox_service.comment_view  # one shape for the API and the CLI
 
 
 def _items(payload) -> list:
@@ -81,10 +79,70 @@ def import_comments(channel_id: Id, payload: list[Any] | dict[str, Any], who: Ca
 
 @router.get("/comments", summary="The inbox of triaged comments, newest first (of the channels one may watch)")
 def inbox(escalated: bool | None = None, channel_id: Id | None = None, limit: int = Query(100, ge=1, le=500),
-          who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+          state: str | None = Query(None, max_length=20, description="open, mine, snoozed, handled, escalated or all"),
+          category: str | None = Query(None, max_length=30), min_severity: int | None = Query(None, ge=1, le=3),
+          page: int = Query(1, ge=1, le=1_000_000), who: Caller = Depends(caller),
+          system: System = Depends(get_system)) -> list[dict]:
     with system.db.reader() as s:
-        rows = inbox_service.list_comments(s, who.actor, escalated=escalated, channel_id=channel_id, limit=limit)
-        return [comment_view(c) for c in rows]
+        if state is None and category is None and min_severity is None and page == 1:
+            rows = inbox_service.list_comments(s, who.actor, escalated=escalated, channel_id=channel_id, limit=limit)
+            return [comment_view(c) for c in rows]
+        # without a state, every state: the same rows as the plain list, filtered further
+        filters = inbox_service.Filters.parse(state or "all", channel_id, category, min_severity)
+        if (page - 1) * limit >= inbox_service.MAX_ROWS:  # the offset stays bounded, like the page's
+            raise InvalidInput(f"the pages reach the newest {inbox_service.MAX_ROWS:,} comments; narrow the filters")
+        q = inbox_service.inbox_query(who.actor, filters)
+        if escalated is not None:
+            q = q.where(Comment.escalate.is_(escalated))
+        return [comment_view(c) for c in s.scalars(q.limit(limit).offset((page - 1) * limit))]
+
+
+class AssignIn(Strict):
+    member_id: int | None = Field(..., ge=1, le=2**31 - 1, description="a committee member, or null for nobody")
+
+
+class SnoozeIn(Strict):
+    until: datetime | None = Field(..., description="when the comment comes back to the open list; null wakes it")
+
+
+class HandledIn(Strict):
+    handled: bool = True
+
+
+class ReplyIn(Strict):
+    text: str = Field(..., max_length=5000)
+
+
+@router.post("/comments/{comment_id}/assign", summary="Committee: assign a comment to a committee member")
+def assign_comment(comment_id: Id, body: AssignIn, who: Caller = Depends(caller),
+                   system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return comment_view(inbox_service.assign(s, who.actor, comment_id, body.member_id, system.settings))
+
+
+@router.post("/comments/{comment_id}/snooze", summary="Committee: snooze a comment until a time (null wakes it)")
+def snooze_comment(comment_id: Id, body: SnoozeIn, who: Caller = Depends(caller),
+                   system: System = Depends(get_system)) -> dict:
+    if body.until is not None and body.until.tzinfo is None:
+        raise InvalidInput("until needs a time zone, e.g. 2026-12-03T09:00:00Z")
+    with system.db.transaction() as s:
+        return comment_view(inbox_service.snooze(s, who.actor, comment_id, body.until))
+
+
+@router.post("/comments/{comment_id}/handled", summary="Committee: mark a comment handled, or reopen it")
+def handle_comment(comment_id: Id, body: HandledIn, who: Caller = Depends(caller),
+                   system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        return comment_view(inbox_service.set_handled(s, who.actor, comment_id, body.handled))
+
+
+@router.post("/comments/{comment_id}/replies", status_code=201,
+             summary="Authorized member of the channel: draft a reply, sent to the review queue")
+def reply_to_comment(comment_id: Id, body: ReplyIn, who: Caller = Depends(caller),
+                     system: System = Depends(get_system)) -> dict:
+    check_length(body.text, system.settings.max_draft_chars)
+    with system.db.transaction() as s:
+        return {"draft_id": inbox_service.draft_reply(s, who.actor, comment_id, body.text, system.screening)}
 
 
 @router.get("/inbound/failed", summary="Admin: queued batches that failed every attempt (dead letters)")
