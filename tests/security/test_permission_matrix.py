@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from onevoice.crisis import intake
 from onevoice.governance import auth, channels, members
 from onevoice.governance.permissions import SYSTEM, Action as A, allowed
 from onevoice.monitoring import campaigns, kpis, report
 from onevoice.publishing import workflow
+from onevoice.store.models import Comment
 from onevoice.web.app import create_app
 
 PASSWORD = "a long password"
@@ -45,6 +47,11 @@ ROUTES = {
     ("post", "/api/v1/channels/{channel_id}/inbound"): (PUBLIC, None, 401),
     ("post", "/api/v1/channels/{channel_id}/comments"): (A.COMMENT_IMPORT, [{"id": "m-{role}", "text": "Thanks!"}], 403),
     ("get", "/api/v1/comments"): (A.COMMENT_VIEW, None, 403),
+    ("post", "/api/v1/comments/{comment_id}/assign"): (A.INCIDENT_MANAGE, {"member_id": 3}, 403),
+    ("post", "/api/v1/comments/{comment_id}/snooze"): (A.INCIDENT_MANAGE, {"until": None}, 403),
+    ("post", "/api/v1/comments/{comment_id}/handled"): (A.INCIDENT_MANAGE, {"handled": True}, 403),
+    ("post", "/api/v1/comments/{comment_id}/replies"): (
+        lambda role, actor: allowed(actor, A.DRAFT_SUBMIT, channel_id=1), {"text": "Thanks: see ipala.org/events."}, 403),
     ("get", "/api/v1/inbound/failed"): (A.CHANNEL_MANAGE, None, 403),
     ("post", "/api/v1/inbound/failed/{batch_id}/retry"): (A.CHANNEL_MANAGE, None, 403),
     ("delete", "/api/v1/inbound/failed/{batch_id}"): (A.CHANNEL_MANAGE, None, 403),
@@ -126,6 +133,8 @@ def world(tmp_path_factory):
                                                           "and X-ray. This is a serious privacy breach.",
                                                            "author_followers": 20000}], "import", system.settings)
     ids["incident_id"] = result.incidents[0]
+    with system.db.reader() as s:
+        ids["comment_id"] = s.scalar(select(Comment.id).where(Comment.platform_id == "x1"))
     ids.update(other_channel(system))
     client = TestClient(create_app(system, scheduler=False), raise_server_exceptions=False)
     tokens = {role: {"Authorization": "Bearer " + client.post("/api/v1/tokens", json={
