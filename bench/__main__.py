@@ -40,7 +40,9 @@ def main() -> None:
         pass
     else:
         sections += ["", "## Triage", "", triage_bench.table(triage_bench.run())]
-    from . import load
+    from . import load, pages
+
+    sections += ["", "## Page speed: every page at the demo organization's size", "", (pages.__doc__ or "").strip(), "", pages.table(pages.run())]
 
     sections += ["", "## Load: the HTTP server under concurrent requests", "", load.table(load.run_alone())]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
