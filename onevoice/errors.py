@@ -37,6 +37,14 @@ class Forbidden(OnevoiceError):
     title = "Forbidden"
 
 
+class ExpiredForm(Forbidden):
+    """A form sent without this session's token: opened before signing in again, or forged."""
+
+    type = "/problems/expired-form"
+    words = ("This form has expired: it was opened before you last signed in, or in another window. "
+             "Go back, reload the page and send it again; nothing was changed.")
+
+
 class PasswordChangeRequired(Forbidden):
     """Signed in with a one-time password: nothing but changing it (or signing out) until then.
     `type` tells API clients apart from a missing role, so they can send the member to change it."""

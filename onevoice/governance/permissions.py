@@ -120,10 +120,22 @@ BEFORE_PASSWORD_CHANGE = frozenset({Action.PASSWORD_CHANGE_OWN})
 
 
 class PermissionDenied(Exception):
-    def __init__(self, action: Action, reason: str) -> None:
+    def __init__(self, action: Action, reason: str, words: str | None = None) -> None:
         super().__init__(reason)
         self.action = action
-        self.reason = reason
+        self.reason = reason  # for API clients and logs: names the action
+        self.words = words or reason  # for people on a page: no permission codes
+
+
+def _roles_words(perm: Permission) -> str:
+    return " or ".join(ROLE_TITLES[r].lower() for r in sorted(perm.roles, key=list(Role).index))
+
+
+def who_may(action: Action) -> str:
+    """The people an action is for, in words: "a committee member or an administrator"."""
+    perm = PERMISSIONS[action]
+    who = _roles_words(perm)
+    return f"{'an' if who[0] in 'aeiou' else 'a'} {who}" + (" of this channel" if perm.channel_scoped else "")
 
 
 @dataclass(frozen=True)
@@ -170,9 +182,12 @@ def require(actor: Actor, action: Action, channel_id: int | None = None) -> None
         if actor.must_change_password and action not in BEFORE_PASSWORD_CHANGE:
             raise PermissionDenied(action, "change your one-time password first")
         perm = PERMISSIONS[action]
-        who = " or ".join(ROLE_TITLES[r].lower() for r in sorted(perm.roles, key=list(Role).index))
         where = " of this channel" if perm.channel_scoped else ""
-        raise PermissionDenied(action, f"{action.value} needs the role {who}{where}")
+        # the policy's reason, when the table gives one, tells a person why ("1.: ...")
+        because = f" ({perm.why})" if perm.why else ""
+        raise PermissionDenied(action, f"{action.value} needs the role {_roles_words(perm)}{where}",
+                               f"Only {who_may(action)} may do this{because}. "
+                               "If you should, ask an administrator for the role.")
 
 
 def visible_channels(actor: Actor, action: Action) -> frozenset[int] | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 
-from onevoice.errors import Forbidden, PasswordChangeRequired, Unauthenticated
+from onevoice.errors import ExpiredForm, PasswordChangeRequired, Unauthenticated
 from onevoice.governance import auth
 from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Actor
@@ -67,7 +67,7 @@ async def optional_caller(request: Request, system: System = Depends(get_system)
         sent = await _csrf_from(request)
         # as bytes: compare_digest raises on a str with non-ASCII characters, which anyone can send
         if not sent or not secrets.compare_digest(sent.encode(), caller.csrf_token.encode()):
-            raise Forbidden("missing or wrong CSRF token; reload the page and try again")
+            raise ExpiredForm("missing or wrong CSRF token; reload the page and try again")
     return caller
 
 
@@ -88,6 +88,14 @@ def _session_caller(system: System, cookie: str) -> Caller | None:
             return None
         return Caller(actor_for(member, signed_in=True), member.name, web.csrf_token, member.must_change_password,
                       session_id=web.id, timezone=member.timezone)
+
+
+def page_caller(request: Request) -> Caller | None:
+    """The member a page is for, from the session cookie alone: an error page shows them their
+    navigation (no CSRF check: it changes nothing)."""
+    system = request.app.state.system
+    cookie = request.cookies.get(cookie_name(system.settings, SESSION_COOKIE))
+    return _session_caller(system, cookie) if cookie else None
 
 
 async def signed_in(c: Caller | None = Depends(optional_caller)) -> Caller:

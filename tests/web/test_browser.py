@@ -41,7 +41,7 @@ def shot(page, name, full_page=True):
 def write_flagged_draft_and_fix(page, live):
     """The member writes a draft with a private phone number, sees it highlighted, fixes it, submits."""
     sign_in(page, live, "ana@example.org", PASSWORD)
-    page.get_by_role("link", name="New draft").click()
+    page.get_by_role("link", name="New draft", exact=True).click()
     page.get_by_label("Text", exact=True).fill("Questions about renewals? Call our officer on her private mobile 555-0143.")
     mark = page.locator("#live-screening mark.sev-block")
     mark.wait_for(timeout=10_000)

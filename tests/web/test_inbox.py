@@ -192,7 +192,7 @@ def test_refusals_are_shown_on_the_page(org):
     assert "The committee assigns, snoozes and marks comments handled." in page
     assert f'href="/incidents/' not in page
     r = act(ana, ours, action="handled")
-    assert r.status_code == 422 and "incident.manage needs the role committee member" in r.text
+    assert r.status_code == 422 and "Only a committee member may do this (3.: the committee handles complaints and crises)" in r.text
     r = act(ana, theirs, action="reply", text="Thanks!")
     assert r.status_code == 422 and f"no comment {theirs}" in r.text
     with system.db.reader() as s:

@@ -43,7 +43,7 @@ def relative(value: datetime | str | None, now: datetime | None = None) -> str:
     if value in (None, ""):
         return ""
     seconds = (_aware(value) - (now or datetime.now(timezone.utc))).total_seconds()
-    n, unit = abs(seconds), "min"
+    n = abs(seconds)
     if n < 60:
         return "now"
     if n < 3600:
@@ -52,7 +52,6 @@ def relative(value: datetime | str | None, now: datetime | None = None) -> str:
         amount = f"{int(n // 3600)} h"
     else:
         amount = f"{int(n // 86400)} days"
-    del unit
     return f"in {amount}" if seconds > 0 else f"{amount} ago"
 
 

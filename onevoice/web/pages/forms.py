@@ -18,7 +18,7 @@ def attempt(fn: Callable):
     except OnevoiceError as exc:
         return None, exc.detail
     except PermissionDenied as exc:
-        return None, exc.reason
+        return None, exc.words  # a page speaks to a person: no permission codes
 
 
 def redirect(url: str, flash: str | None = None) -> RedirectResponse:
