@@ -115,7 +115,19 @@ class MastodonConnector:
     def account(self) -> str:
         """The account the token reaches (GET /api/v1/accounts/verify_credentials), as people write
         it: "@ipala@example.social" (the server's name taken from the account's own address)."""
-        me = self._call(self.api.account_verify_credentials)
+        try:
+            me = self._call(self.api.account_verify_credentials)
+        except ConnectorError as exc:
+            # Mastodon answers a wrong or revoked token with 401 "The access token is invalid"; snac2
+            # answers it with 422 and an empty body, so the admin read "422 Unprocessable Content" and
+            # refuses_credentials took it for something other than the credentials (a test connection
+            # never marked them failing). verify_credentials sends nothing but the token, so a 400 or
+            # 422 to it can only be about the token: said in Mastodon's words, the server's kept.
+            # (A 403 keeps its own words: Mastodon says there why, such as a scope or a disabled login.)
+            if exc.status in (400, 422):
+                raise ConnectorError(f"the access token is invalid or was revoked (the server answered "
+                                     f"{exc.message})", retryable=False, status=exc.status) from None
+            raise
         acct = str(me.get("acct") or me.get("username") or "")
         if not acct:
             raise ConnectorError("Mastodon answered verify_credentials without an account name", retryable=False)

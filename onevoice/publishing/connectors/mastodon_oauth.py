@@ -41,11 +41,16 @@ class App:
     client_secret: str
 
 
+def challenge(verifier: str) -> str:
+    """The S256 code challenge of a PKCE verifier (RFC 7636 4.2): what the authorize link carries, while the
+    verifier itself waits, sealed, for the code exchange."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
 def pkce_pair() -> tuple[str, str]:
     """(verifier, S256 challenge), RFC 7636."""
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
+    return verifier, challenge(verifier)
 
 
 def _session(allow_private_urls: bool) -> requests.Session:

@@ -154,13 +154,6 @@ def _pending(request: Request, system: System, who: Caller) -> dict | None:
     return pending
 
 
-def _challenge(verifier: str) -> str:
-    import base64
-    import hashlib
-
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-
-
 @router.get("/channels/connect")
 def mastodon_continue(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
     """The page before the server's own: where the admin goes and what to do there."""
@@ -170,7 +163,7 @@ def mastodon_continue(request: Request, who: Caller = Depends(member), system: S
         return redirect("/admin/channels", "That sign-in expired or was started in another session. Start again.")
     state = system.box.seal({"nonce": pending["nonce"], "sid": who.session_id}).decode()
     app = mastodon_oauth.App(pending["base_url"], pending["client_id"], pending["client_secret"])
-    url = mastodon_oauth.authorize_url(app, _callback_url(system), state, _challenge(pending["verifier"]))
+    url = mastodon_oauth.authorize_url(app, _callback_url(system), state, mastodon_oauth.challenge(pending["verifier"]))
     from urllib.parse import urlsplit
 
     return page(request, "admin/channel_connect.html", who=who, authorize_url=url,
@@ -322,11 +315,22 @@ def channel_test(channel_id: int, request: Request, who: Caller = Depends(member
     require(who.actor, Action.CHANNEL_MANAGE)
     result, error = attempt(lambda: channel_service.check_connection(
         system.db, who.actor, system.box, channel_id, system.settings.allow_private_urls))
-    back = "/admin/channels" if request.query_params.get("from") != "channel" else f"/admin/channels/{channel_id}"
+    from_channel = request.query_params.get("from") == "channel"
     if error:
-        return redirect(back, f"Channel {channel_id}: {error}")
+        return _test_failed(request, who, system, channel_id, from_channel, f"Channel {channel_id}: {error}", 422)
     ok, words = result
-    return redirect(back, f"Connected as {words}." if ok else f"The connection test failed: {words}")
+    if not ok:
+        return _test_failed(request, who, system, channel_id, from_channel, f"The connection test failed: {words}")
+    return redirect(f"/admin/channels/{channel_id}" if from_channel else "/admin/channels", f"Connected as {words}.")
+
+
+def _test_failed(request: Request, who: Caller, system: System, channel_id: int, from_channel: bool, error: str,
+                 status: int = 200):
+    # shown as the page's error (an alert), not as the flash a redirect carries: the flash is the green note
+    # of a success, and a refused token read as one
+    if from_channel:
+        return _edit_page(request, who, system, channel_id, status=status, error=error)
+    return _list_page(request, who, system, status=status, error=error)
 
 
 @router.post("/channels/{channel_id:int}")
