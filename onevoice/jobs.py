@@ -1,6 +1,7 @@
 """One small job interface for the periodic work: publishing due posts, triaging queued comments,
 polling the channels, re-escalating incidents, delivering notifications, collecting metrics and
-making the evaluation reports.
+making the evaluation reports; and, away from the request that asked for it, an evaluation report
+a committee member asked for by hand (`make_report`).
 
 By default the jobs run in-process: `onevoice serve` starts a scheduler thread, and
 `onevoice worker` runs the same loop in the foreground. At scale the same `Job` functions run
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -146,6 +148,31 @@ def _send_kick(name: str) -> None:
         app.send_task("onevoice.job", args=(name,))
     except Exception as exc:  # noqa: BLE001 — the broker being down must not fail anything
         log.warning("could not hand %s to the workers: %s", name, exc)
+
+
+# Reports asked for by hand are made here, one at a time: a report keeps a core busy for seconds
+# (its charts), and two at once on a small server would slow every page for everyone.
+_reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="onevoice-report")
+
+
+def make_report(system, actor, period, email: bool = False, trigger: str = "web") -> Future | None:
+    """Start making a period's evaluation report without waiting for it: the row is claimed
+    (`running`) at once, in the caller's request, and the files are made by a Celery worker when
+    there is a broker, else by this process's report thread. Returns the thread's future (tests
+    wait on it), or None when a worker makes it. Raises what report.start raises (permission,
+    a report of that period already being made)."""
+    from onevoice.monitoring import report
+
+    report.start(system.db, actor, period, trigger=trigger, email=email)
+    if system.settings.broker_url:
+        try:
+            from onevoice.scale import app
+
+            app.send_task("onevoice.report", args=(period.label, actor.label, email))
+            return None
+        except Exception as exc:  # noqa: BLE001 - the broker being down must not lose the report
+            log.warning("could not hand report %s to the workers, making it here: %s", period.label, exc)
+    return _reports.submit(report.run, system.db, system.settings, period.label, actor=actor.label, email=email)
 
 
 def run_job(system, job: Job) -> None:

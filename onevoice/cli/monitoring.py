@@ -52,12 +52,13 @@ def metrics_collect(days: int = typer.Option(30, min=1, max=3650, help="posts pu
 @metrics_app.command("summary")
 @friendly
 def metrics_summary(period: str = typer.Option(..., help="2026-Q3, 2026-07 or 2026")):
-    """The KPIs of a period as JSON."""
-    from onevoice.monitoring.kpis import parse_period, summarize
+    """The KPIs of a period as JSON, each headline figure against the previous period."""
+    from onevoice.monitoring.evaluation import evaluate
+    from onevoice.monitoring.kpis import parse_period
 
     p = parse_period(period)
     with system().db.reader() as s:
-        typer.echo(json.dumps(summarize(s, p).as_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(evaluate(s, p).as_dict(), indent=2, ensure_ascii=False))
 
 
 def _when(value: str, name: str) -> datetime:

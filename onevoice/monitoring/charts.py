@@ -4,12 +4,14 @@ in the metadata), so two runs over the same period give the same files."""
 from __future__ import annotations
 
 import io
+import threading
 from typing import Callable
 
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .definitions import duration as _h
 from .kpis import Summary
 
 BLUE, ORANGE, RED, GREY, GREEN = "#1f5f99", "#e08a1e", "#b83232", "#8a8a8a", "#3c8d4f"
@@ -115,12 +117,6 @@ def incidents(summary: Summary, fig) -> None:
     ax.set_title("Incidents by type and severity")
 
 
-def _h(hours: float | None) -> str:
-    if hours is None:
-        return "n/a"
-    return f"{hours * 60:.0f} min" if hours < 1 else f"{hours:.1f} h"
-
-
 CHARTS: dict[str, tuple[str, Callable]] = {
     "engagement": ("Engagement over time", engagement_over_time),
     "top_posts": ("Top posts", top_posts),
@@ -129,14 +125,20 @@ CHARTS: dict[str, tuple[str, Callable]] = {
 }
 
 
+# One chart at a time in a process: a Figure without pyplot keeps no global state of its own, but
+# matplotlib's font and text caches are shared, and the scheduled reports and the reports asked
+# for from the web are made on different threads.
+_drawing = threading.Lock()
+
+
 def render(name: str, summary: Summary, fmt: str) -> bytes:
     """One chart as 'svg' or 'png' bytes."""
     draw = CHARTS[name][1]
-    # Figure without pyplot: no global state, safe in the scheduler thread and web workers alike.
-    fig = Figure(figsize=(8, 3.6 if name != "top_posts" else 4.2))
-    draw(summary, fig)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    fig.savefig(buf, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else "figure")
+    with _drawing:
+        fig = Figure(figsize=(8, 3.6 if name != "top_posts" else 4.2))
+        draw(summary, fig)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        fig.savefig(buf, format=fmt, metadata=metadata, dpi=150 if fmt == "png" else "figure")
     return buf.getvalue()

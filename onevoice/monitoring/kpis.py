@@ -1,6 +1,7 @@
 """The KPIs of 4. Monitoring and evaluation, computed from stored data for one period.
 
-Every definition here is written out in docs/kpis.md; keep the two in step. All times are UTC;
+Every definition here is written out in docs/kpis.md, and the headline figures also in
+definitions.yaml (what the dashboard and the report say of them); keep the three in step. All times are UTC;
 a period is half-open [start, end). Counts of a post are those of its most recent sample taken
 no later than `as_of` (collection stops `collect.DEFAULT_DAYS` days after publication, so the
 figure settles to a 30-day total).
@@ -13,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from onevoice.errors import InvalidInput
@@ -88,6 +89,43 @@ def last_complete(kind: str, now: datetime | None = None) -> Period:
         q = (now.month - 1) // 3  # the current quarter is q+1; the last complete one is q (or Q4 of last year)
         return parse_period(f"{now.year}-Q{q}" if q else f"{now.year - 1}-Q4")
     raise ValueError(kind)
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before: 2026-Q2 for 2026-Q3, 2026-06 for 2026-07, 2025 for 2026."""
+    if period.kind == "quarter":
+        q = (period.start.month - 1) // 3 + 1
+        return parse_period(f"{period.start.year}-Q{q - 1}" if q > 1 else f"{period.start.year - 1}-Q4")
+    if period.kind == "month":
+        y, m = _add_months(period.start.year, period.start.month, -1)
+        return parse_period(f"{y}-{m:02d}")
+    if period.kind == "year":
+        return parse_period(str(period.start.year - 1))
+    raise ValueError(period.kind)
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_label(period: Period) -> str:
+    """"November 2026", "Q3 2026", "2026": a period in a sentence."""
+    if period.kind == "month":
+        return f"{MONTHS[period.start.month - 1]} {period.start.year}"
+    if period.kind == "quarter":
+        return f"{period.label.split('-', 1)[1]} {period.start.year}"
+    return period.label
+
+
+def short_label(period: Period, beside: Period) -> str:
+    """How a period is named next to another one: "Q2" or "June" within the same year, else in full."""
+    same_year = period.start.year == beside.start.year
+    if period.kind == "quarter" and same_year:
+        return period.label.split("-", 1)[1]
+    if period.kind == "month":
+        name = MONTHS[period.start.month - 1]
+        return name if same_year else f"{name} {period.start.year}"
+    return period.label
 
 
 # ---------------------------------------------------------------------------- small statistics
@@ -274,8 +312,12 @@ def post_kpis(session: Session, period: Period, as_of: datetime | None = None,
 
 
 def _excerpt(text: str, n: int = 90) -> str:
+    """The text on one line, shortened at a word where it can be, so no word is cut in half."""
     one = " ".join((text or "").split())
-    return one if len(one) <= n else one[: n - 1] + "…"
+    if len(one) <= n:
+        return one
+    cut = one[: n - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[n // 2:] else cut).rstrip(" ,.;:") + "…"
 
 
 def channel_kpis(session: Session, period: Period, posts: list[PostKPI], as_of: datetime | None = None) -> list[ChannelKPI]:
@@ -349,26 +391,42 @@ class CampaignKPI:
 
 
 def campaign_kpis(session: Session, period: Period, as_of: datetime | None = None) -> list[CampaignKPI]:
-    """Campaigns running at any time in the period, with progress towards their goal."""
+    """Campaigns running at any time in the period, with progress towards their goal.
+
+    The same few queries however many campaigns and links there are (the dashboard computes this
+    for two periods on every view): the links, their clicks counted in SQL, one list of the posts
+    over all the campaigns' dates and those posts' texts."""
     as_of = as_of or utcnow()
     campaigns = list(session.scalars(select(Campaign).where(Campaign.starts_at < period.end,
                                                             Campaign.ends_at > period.start).order_by(Campaign.starts_at)))
+    if not campaigns:
+        return []
+    links: dict[int, list[TrackedLink]] = {c.id: [] for c in campaigns}
+    for link in session.scalars(select(TrackedLink).where(TrackedLink.campaign_id.in_(list(links)))
+                                .order_by(TrackedLink.id)):
+        links[link.campaign_id].append(link)
+    counted: dict[int, tuple[int, int, int]] = {}  # campaign -> clicks total, clicks in period, bot requests
+    in_campaign = (LinkClick.at >= Campaign.starts_at) & (LinkClick.at < Campaign.ends_at) & (LinkClick.at < as_of)
+    human = LinkClick.bot.is_(False)
+    q = (select(TrackedLink.campaign_id,
+                func.sum(case((human & in_campaign, 1), else_=0)),
+                func.sum(case((human & (LinkClick.at >= period.start) & (LinkClick.at < min(period.end, as_of)), 1),
+                              else_=0)),
+                func.sum(case((LinkClick.bot.is_(True) & in_campaign, 1), else_=0)))
+         .join(LinkClick, LinkClick.link_id == TrackedLink.id).join(Campaign, Campaign.id == TrackedLink.campaign_id)
+         .where(TrackedLink.campaign_id.in_(list(links))).group_by(TrackedLink.campaign_id))
+    for campaign_id, total, in_period, bots in session.execute(q):
+        counted[campaign_id] = (int(total or 0), int(in_period or 0), int(bots or 0))
+    window = Period("campaigns", min(c.starts_at for c in campaigns), max(c.ends_at for c in campaigns), "campaign")
+    posts = post_kpis(session, window, as_of)
+    texts = _texts(session, [p.draft_id for p in posts])
     out = []
     for c in campaigns:
-        links = list(session.scalars(select(TrackedLink).where(TrackedLink.campaign_id == c.id)))
-        codes = {l.code for l in links}
-        k = CampaignKPI(c.id, c.slug, c.name, c.starts_at, c.ends_at, c.goal_metric, c.goal_target, links=len(links))
-        end_total = min(c.ends_at, as_of)
-        for l in links:
-            base = select(func.count(LinkClick.id)).where(LinkClick.link_id == l.id)
-            k.clicks_total += session.scalar(base.where(LinkClick.bot.is_(False), LinkClick.at >= c.starts_at,
-                                                        LinkClick.at < end_total)) or 0
-            k.clicks_in_period += session.scalar(base.where(LinkClick.bot.is_(False), LinkClick.at >= period.start,
-                                                            LinkClick.at < min(period.end, as_of))) or 0
-            k.bot_requests += session.scalar(base.where(LinkClick.bot.is_(True), LinkClick.at >= c.starts_at,
-                                                        LinkClick.at < end_total)) or 0
-        window = Period(c.slug, c.starts_at, c.ends_at, "campaign")
-        mine = [p for p in post_kpis(session, window, as_of) if _in_campaign(session, p.draft_id, codes, c.slug)]
+        codes = {l.code for l in links[c.id]}
+        k = CampaignKPI(c.id, c.slug, c.name, c.starts_at, c.ends_at, c.goal_metric, c.goal_target, links=len(links[c.id]))
+        k.clicks_total, k.clicks_in_period, k.bot_requests = counted.get(c.id, (0, 0, 0))
+        mine = [p for p in posts if c.starts_at <= p.published_at < c.ends_at
+                and _in_campaign(texts.get(p.draft_id, ""), codes, c.slug)]
         k.posts = len(mine)
         k.engagement = sum(p.engagement for p in mine)
         k.achieved = {"clicks": k.clicks_total, "engagement": k.engagement, "posts": k.posts}.get(c.goal_metric, 0)
@@ -377,8 +435,14 @@ def campaign_kpis(session: Session, period: Period, as_of: datetime | None = Non
     return out
 
 
-def _in_campaign(session: Session, draft_id: int, codes: set[str], slug: str) -> bool:
-    text = session.scalar(select(Draft.text).where(Draft.id == draft_id)) or ""
+def _texts(session: Session, draft_ids: list[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for chunk in _chunks(draft_ids):
+        out.update(session.execute(select(Draft.id, Draft.text).where(Draft.id.in_(chunk))).all())
+    return out
+
+
+def _in_campaign(text: str, codes: set[str], slug: str) -> bool:
     return bool(codes & set(_link_codes(text))) or f"utm_campaign={slug}" in text
 
 
@@ -602,6 +666,14 @@ class Summary:
     response: ResponseKPI
     incidents: IncidentKPI
     compliance: ComplianceKPI
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing was recorded in the period: no post, comment, incident, screened draft, click or
+        follower sample (a period before the installation, or a future one)."""
+        return not (self.posts or self.responses or self.incidents.opened or self.compliance.drafts_screened
+                    or self.compliance.approvals or any(c.clicks_in_period for c in self.campaigns)
+                    or any(c.followers_end is not None for c in self.channels))
 
     @property
     def engagement_total(self) -> int:

@@ -1,7 +1,11 @@
 """Evaluation reports (4.): HTML (SVG charts), PDF (fpdf2, PNG charts) and CSV exports of the
-tables behind them, for one period; and the scheduled job that makes the monthly and quarterly
-report once each and e-mails the committee a link.
+tables behind them, for one period, each KPI with its change against the previous period and a
+written summary (evaluation.py); the scheduled job that makes the monthly and quarterly report
+once each and e-mails the committee a link; and a report asked for by hand (`start`, then `run`
+away from the request, see jobs.make_report).
 
+A period's report has one row: `running` while it is being made, then `done` or `failed`, each
+step in its own transaction, so the reports page can show progress while the files are written.
 Files are written to a temporary name and renamed into place, so a crash never leaves half a
 report behind, and running the same period again replaces the files.
 """
@@ -12,20 +16,25 @@ import io
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from onevoice import __version__, audit
+from onevoice.errors import Conflict, NotFound
+from onevoice.governance.permissions import Action, Actor, require
 from onevoice.store import Database
 from onevoice.store.models import AuditEvent, Channel, EvaluationReport, PostMetricSample, utcnow
 
-from . import charts
-from .kpis import Period, Summary, last_complete, summarize
+from . import charts, definitions as defs
+from .evaluation import Evaluation, evaluate
+from .kpis import Period, Summary, last_complete, parse_period
 
 log = logging.getLogger("onevoice.monitoring")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -38,20 +47,13 @@ def file_stem(period: Period) -> str:
     return f"onevoice-report-{period.label}"
 
 
-def _pct(value, digits: int = 0) -> str:
-    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
-
-
-def _hours(value) -> str:
-    return charts._h(value)
-
-
-def _num(value) -> str:
-    return "n/a" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+_pct, _hours, _num = defs.percent, defs.duration, defs.number
 
 
 def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    # A name of its own per writer: the scheduled job and a report asked for by hand may write
+    # the same period at once, and neither may rename the other's half-written file into place.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
@@ -131,12 +133,13 @@ def _safe_cell(v):
 # ---------------------------------------------------------------------------- HTML
 
 
-def render_html(summary: Summary, demo: bool, csv_names: list[str]) -> str:
+def render_html(e: Evaluation, demo: bool, csv_names: list[str], base_url: str = "") -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+    summary = e.summary
     svgs = {name: _strip_xml_header(charts.render(name, summary, "svg").decode("utf-8")) for name in charts.CHARTS}
     return env.get_template("report.html").render(
-        s=summary, h=summary.headline(), charts=svgs, demo=demo, csvs=csv_names, version=__version__,
-        one_day=timedelta(days=1), pct=_pct, hours=_hours, num=_num)
+        s=summary, e=e, written=e.written_summary(), charts=svgs, demo=demo, csvs=csv_names, version=__version__,
+        one_day=timedelta(days=1), pct=_pct, hours=_hours, num=_num, base=base_url.rstrip("/"))
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -159,9 +162,10 @@ def _text(value) -> str:
     return "".join(ch if ord(ch) <= 0xFFFF else "?" for ch in str(value))
 
 
-def render_pdf(summary: Summary, demo: bool) -> bytes:
+def render_pdf(e: Evaluation, demo: bool) -> bytes:
     from fpdf import FPDF
 
+    summary = e.summary
     regular, bold = _font_paths()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_creation_date(summary.as_of)
@@ -172,7 +176,6 @@ def render_pdf(summary: Summary, demo: bool) -> bytes:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     width = pdf.epw
-    h = summary.headline()
 
     def heading(text: str, size: int = 13, need: float = 30) -> None:
         if pdf.get_y() + need > pdf.page_break_trigger:
@@ -210,33 +213,35 @@ def render_pdf(summary: Summary, demo: bool) -> bytes:
              "members @demo.example). Its figures are invented for illustration.")
         pdf.set_text_color(0, 0, 0)
     heading("Summary")
-    table([["measure", "value"],
-           ["posts published", h["posts"]], ["engagement (likes + reposts + replies + quotes)", h["engagement"]],
-           ["impressions, measured by the platforms", h["impressions_measured"]],
-           ["reach, ESTIMATED (followers + reposts × typical follower count; not measured)", h["reach_estimated"]],
-           ["comments needing a response that got one", _pct(h["answered_share"])],
-           ["median response time to comments", _hours(h["median_response_hours"])],
-           ["incidents opened", h["incidents"]], ["median time to acknowledge", _hours(h["median_ack_hours"])],
-           ["median time to resolve", _hours(h["median_resolve_hours"])],
-           ["drafts screened", h["drafts_screened"]], ["median approval turnaround", _hours(h["median_approval_hours"])],
-           ["chair overrides", h["overrides"]], ["campaign link clicks", h["link_clicks"]]], [3, 1])
+    for sentence in e.written_summary():
+        para(sentence)
+        pdf.ln(0.8)
+    pdf.ln(1.5)
+    rows = [["measure", "value", f"change vs {e.versus}"]]
+    for g in e.groups:
+        for f in g.figures:
+            c = f.change
+            rows.append([f.kpi.label, f.written, " ".join(x for x in (c.arrow, c.text) if x)
+                         + (f" ({c.verdict})" if c.verdict else "")])
+    table(rows, [3, 1.4, 2])
 
     heading("Engagement", need=95)
     chart("engagement")
     rows = [["channel", "posts", "engagement", "median/post", "rate", "followers", "impressions", "reach (estimate)"]]
     for c in summary.channels:
-        rows.append([f"{c.channel} ({c.platform})", c.posts, c.engagement_total, _num(c.engagement_per_post.median),
-                     _pct(c.engagement_rate_mean, 2), f"{_num(c.followers_start)} → {_num(c.followers_end)}",
-                     c.impressions_total if c.measured_posts else "not reported",
-                     c.reach_estimate_total if c.estimated_posts else "–"])
+        rows.append([f"{c.channel} ({c.platform})", _num(c.posts), _num(c.engagement_total),
+                     _num(c.engagement_per_post.median), _pct(c.engagement_rate_mean, 2),
+                     f"{_num(c.followers_start)} → {_num(c.followers_end)}",
+                     _num(c.impressions_total) if c.measured_posts else "not reported",
+                     _num(c.reach_estimate_total) if c.estimated_posts else "–"])
     table(rows, [3, 1, 1.3, 1.3, 1, 2, 1.6, 1.6])
 
     heading("Top posts", need=95)
     chart("top_posts")
     rows = [["post", "published", "text", "likes", "reposts", "replies", "quotes", "clicks"]]
     for p in summary.top_posts(10):
-        rows.append([f"#{p.draft_id}", f"{p.published_at:%Y-%m-%d}", p.excerpt, p.likes, p.reposts, p.replies,
-                     p.quotes, p.link_clicks])
+        rows.append([f"#{p.draft_id}", f"{p.published_at:%Y-%m-%d}", p.excerpt, _num(p.likes), _num(p.reposts),
+                     _num(p.replies), _num(p.quotes), _num(p.link_clicks)])
     table(rows, [1, 1.8, 6, 1, 1.2, 1.1, 1.1, 1])
 
     heading("Impact: campaigns")
@@ -281,7 +286,14 @@ def render_pdf(summary: Summary, demo: bool) -> bytes:
             f"{cmp.approvals}; {_hours(cmp.approval_hours.median)} / {_hours(cmp.approval_hours.p90)}"],
            ["changes requested / rejected", f"{cmp.changes_requested} / {cmp.rejected}"],
            ["chair overrides of block findings", cmp.overrides]], [3, 2])
-    para("Definitions of every figure: docs/kpis.md. The CSV files next to this report hold the underlying tables.", 8)
+    heading("What each figure means")
+    for g in e.definitions.groups:
+        for k in g.kpis:
+            pdf.set_font("DejaVu", "B", 9)
+            pdf.multi_cell(width, 4.6, _text(k.label), new_x="LMARGIN", new_y="NEXT")
+            para(f"{k.definition} From: {k.data} {k.better_when}", 8)
+            pdf.ln(1)
+    para("The CSV files next to this report hold the underlying tables; docs/kpis.md has the long form.", 8)
     return bytes(pdf.output())
 
 
@@ -293,12 +305,23 @@ def _bold_style():
 
 # ---------------------------------------------------------------------------- building
 
+RUNNING, DONE, FAILED = "running", "done", "failed"
+# A report claimed by a version before reports were made in the background was "pending": the
+# same state under its old name (the rows keep it; no migration is needed for a word).
+MAKING = (RUNNING, "pending")
+STALE = timedelta(hours=1)  # a report still running after this was left behind by a process that stopped
+Progress = Callable[[int], None]  # hears the percentage done after each step
+
 
 @dataclass
 class Built:
     period: Period
     files: list[Path]
-    summary: Summary
+    evaluation: Evaluation
+
+    @property
+    def summary(self) -> Summary:
+        return self.evaluation.summary
 
     @property
     def html(self) -> Path:
@@ -313,15 +336,19 @@ def has_demo_data(session) -> bool:
     return session.scalar(select(Channel.id).where(Channel.name.like(f"{DEMO_PREFIX}%")).limit(1)) is not None
 
 
-def build(db: Database, period: Period, out_dir: Path, as_of: datetime | None = None) -> Built:
-    """Write the HTML, PDF and CSV files of one period into `out_dir`."""
+def build(db: Database, period: Period, out_dir: Path, as_of: datetime | None = None, *, base_url: str = "",
+          progress: Progress | None = None) -> Built:
+    """Write the HTML, PDF and CSV files of one period into `out_dir`. `base_url` makes the
+    report's links to drafts absolute, so they work from a downloaded file too."""
     as_of = as_of or utcnow()
+    step = progress or (lambda pct: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with db.reader() as s:
-        summary = summarize(s, period, as_of)
+        e = evaluate(s, period, as_of)
         demo = has_demo_data(s)
-        tables = csv_tables(summary, s)
+        tables = csv_tables(e.summary, s)
+    step(20)
     stem = file_stem(period)
     files = []
     csv_names = []
@@ -331,26 +358,30 @@ def build(db: Database, period: Period, out_dir: Path, as_of: datetime | None = 
         _write(path, _csv_bytes(header, rows))
         files.append(path)
         csv_names.append(path.name)
+    step(30)
     html = out_dir / f"{stem}.html"
-    _write(html, render_html(summary, demo, csv_names).encode("utf-8"))
+    _write(html, render_html(e, demo, csv_names, base_url).encode("utf-8"))
+    step(55)
     pdf = out_dir / f"{stem}.pdf"
-    _write(pdf, render_pdf(summary, demo))
-    return Built(period, [html, pdf, *files], summary)
+    _write(pdf, render_pdf(e, demo))
+    step(95)
+    return Built(period, [html, pdf, *files], e)
 
 
-def record_run(db: Database, built: Built, trigger: str, actor: str) -> None:
-    """Remember the report (one row per period) and note it in the audit log."""
+def record_run(db: Database, built: Built, trigger: str | None, actor: str) -> None:
+    """Remember the report as done (one row per period) and note it in the audit log. Without a
+    `trigger`, the one the row was claimed with stays."""
     with db.transaction() as s:
         row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == built.period.label))
         if row is None:
-            row = EvaluationReport(period=built.period.label, trigger=trigger, emailed=False)
+            row = EvaluationReport(period=built.period.label, trigger=trigger or "cli", emailed=False)
             s.add(row)
-        row.status, row.error = "done", None
+        row.status, row.error, row.progress = DONE, None, 100
         row.files = [f.name for f in built.files]
         row.generated_at = utcnow()
         s.flush()
         audit.record(s, actor, "report.generate", "report", built.period.label,
-                     detail={"files": row.files, "trigger": trigger})
+                     detail={"files": row.files, "trigger": trigger or row.trigger})
 
 
 def email_committee(db: Database, settings, built: Built, actor: str = "system") -> int:
@@ -367,13 +398,10 @@ def email_committee(db: Database, settings, built: Built, actor: str = "system")
 
     base = (getattr(settings, "base_url", "") or "").rstrip("/")
     links = "\n".join(f"  {base}/api/v1/reports/files/{f.name}" for f in built.files if f.suffix in (".html", ".pdf"))
-    h = built.summary.headline()
+    figures = "\n".join(f"- {f.sentence}" + (f" ({f.change.words})" if f.change.words else "")
+                        for g in built.evaluation.groups for f in g.figures)
     body = (f"The evaluation report for {built.period.label} is ready (policy section 4).\n\n"
-            f"Posts published: {h['posts']}\nEngagement: {h['engagement']}\n"
-            f"Impressions (measured): {h['impressions_measured']}\nReach (estimated): {h['reach_estimated']}\n"
-            f"Comments answered: {_pct(h['answered_share'])}, median response {_hours(h['median_response_hours'])}\n"
-            f"Incidents: {h['incidents']}, median time to acknowledge {_hours(h['median_ack_hours'])}\n"
-            f"Median approval turnaround: {_hours(h['median_approval_hours'])}; chair overrides: {h['overrides']}\n\n"
+            + "\n".join(built.evaluation.written_summary()) + f"\n\n{figures}\n\n"
             f"Report (sign in to open):\n{links}\n")
     subject = f"[onevoice] Evaluation report {built.period.label}"
     with db.transaction() as s:
@@ -392,9 +420,9 @@ def email_committee(db: Database, settings, built: Built, actor: str = "system")
 
 def generate(db: Database, settings, period: Period, out_dir: Path | None = None, *, trigger: str = "cli",
              actor: str = "system", email: bool = False, as_of: datetime | None = None) -> tuple[Built, int]:
-    """Build, record and optionally e-mail one period's report."""
+    """Build, record and optionally e-mail one period's report, while the caller waits."""
     out_dir = Path(out_dir) if out_dir else reports_dir(settings)
-    built = build(db, period, out_dir, as_of)
+    built = build(db, period, out_dir, as_of, base_url=settings.base_url)
     record_run(db, built, trigger, actor)
     sent = email_committee(db, settings, built, actor) if email else 0
     return built, sent
@@ -402,6 +430,117 @@ def generate(db: Database, settings, period: Period, out_dir: Path | None = None
 
 def reports_dir(settings) -> Path:
     return Path(settings.home) / "reports"
+
+
+# ---------------------------------------------------------------------------- a report asked for by hand
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """A period's report as the reports page and the API show it."""
+
+    period: str
+    state: str         # running | stalled (left running by a process that stopped) | done | failed
+    progress: int      # percent, while running
+    files: list[str]
+    trigger: str
+    emailed: bool
+    at: datetime | None  # when it started (running, stalled) or was made (done)
+    error: str | None
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state == RUNNING
+
+
+def status_of(row: EvaluationReport, now: datetime | None = None) -> ReportStatus:
+    state = RUNNING if row.status in MAKING else row.status
+    if state == RUNNING and _stalled(row, now or utcnow()):
+        state = "stalled"
+    return ReportStatus(row.period, state, row.progress or 0, list(row.files or []), row.trigger, bool(row.emailed),
+                        row.generated_at, row.error)
+
+
+def listing(session, now: datetime | None = None) -> list[ReportStatus]:
+    rows = session.scalars(select(EvaluationReport).order_by(EvaluationReport.period.desc()))
+    return [status_of(r, now) for r in rows]
+
+
+def status(session, label: str, now: datetime | None = None) -> ReportStatus:
+    row = session.scalar(select(EvaluationReport).where(EvaluationReport.period == label))
+    if row is None:
+        raise NotFound(f"no report of {label} has been made or asked for")
+    return status_of(row, now)
+
+
+def _stalled(row: EvaluationReport, now: datetime) -> bool:
+    return row.generated_at is None or now - row.generated_at > STALE
+
+
+def start(db: Database, actor: Actor, period: Period, *, trigger: str = "web", email: bool = False,
+          now: datetime | None = None) -> ReportStatus:
+    """Claim a period's report for making, in one audited transaction: its row goes to `running`
+    at 0%. Refused while the period's report is already being made, unless that run stalled."""
+    require(actor, Action.REPORT_RUN)
+    now = now or utcnow()
+    busy = Conflict(f"the report {period.label} is already being made; wait for it to finish")
+    try:
+        with db.transaction() as s:
+            row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == period.label))
+            if row is None:
+                row = EvaluationReport(period=period.label, files=[], emailed=False)
+                s.add(row)
+            elif row.status in MAKING and not _stalled(row, now):
+                raise busy
+            row.status, row.progress, row.error, row.trigger, row.generated_at = RUNNING, 0, None, trigger, now
+            s.flush()
+            audit.record(s, actor.label, "report.start", "report", period.label,
+                         detail={"trigger": trigger, "email": email})
+            return status_of(row, now)
+    except IntegrityError:  # another request inserted the period's row first
+        raise busy from None
+
+
+def run(db: Database, settings, label: str, *, actor: str = "system", email: bool = False,
+        as_of: datetime | None = None, out_dir: Path | None = None) -> Built | None:
+    """Make a report that `start` claimed: the files (the row's progress after each step), then
+    the row `done`, or `failed` with the reason, each in its own transaction. Nobody waits on
+    this call, so a failure is recorded on the row rather than raised."""
+    try:
+        built = build(db, parse_period(label), Path(out_dir) if out_dir else reports_dir(settings), as_of,
+                      base_url=settings.base_url, progress=lambda pct: _progress(db, label, pct))
+        record_run(db, built, None, actor)
+    except Exception as exc:  # noqa: BLE001 - recorded on the row for the page to show
+        log.exception("report %s failed", label)
+        _finish(db, label, FAILED, str(exc) or type(exc).__name__)
+        return None
+    if email:
+        try:
+            email_committee(db, settings, built, actor)
+        except Exception as exc:  # noqa: BLE001 - the report itself is made
+            log.exception("report %s: e-mail not queued", label)
+            _finish(db, label, DONE, f"made, but the e-mail to the committee could not be queued: {exc}")
+    return built
+
+
+def _progress(db: Database, label: str, pct: int) -> None:
+    with db.transaction() as s:
+        row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == label))
+        if row is not None and row.status in MAKING:
+            row.progress = pct
+
+
+def _finish(db: Database, label: str, state: str, error: str) -> None:
+    try:
+        with db.transaction() as s:
+            row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == label))
+            if row is not None:
+                row.status, row.error = state, error[:2000]
+    except Exception:  # noqa: BLE001 - the database itself is gone; the row stalls and can be made again
+        log.exception("report %s: could not record %s", label, state)
+
+
+# ---------------------------------------------------------------------------- the scheduled reports
 
 
 def _installed_at(db: Database) -> datetime | None:
@@ -428,14 +567,9 @@ def scheduled(db: Database, settings, now: datetime | None = None) -> list[str]:
             done.append(f"{period.label}: {len(built.files)} files, e-mailed to {sent}")
         except Exception as exc:  # noqa: BLE001 - recorded, retried next run
             log.exception("report %s failed", period.label)
-            with db.transaction() as s:
-                row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == period.label))
-                row.status, row.error = "failed", str(exc)[:2000]
+            _finish(db, period.label, FAILED, str(exc))
             done.append(f"{period.label}: failed: {exc}")
     return done
-
-
-STALE = timedelta(hours=1)
 
 
 def _claim(db: Database, label: str, now: datetime) -> bool:
@@ -443,16 +577,16 @@ def _claim(db: Database, label: str, now: datetime) -> bool:
         with db.transaction() as s:
             row = s.scalar(select(EvaluationReport).where(EvaluationReport.period == label))
             if row is None:
-                s.add(EvaluationReport(period=label, status="pending", trigger="schedule", generated_at=now,
+                s.add(EvaluationReport(period=label, status=RUNNING, trigger="schedule", generated_at=now,
                                        emailed=False, files=[]))
                 return True
-            if row.status == "done" and row.emailed:
+            if row.status == DONE and row.emailed:
                 return False
-            if row.status == "done" and not row.emailed and row.trigger != "schedule":
+            if row.status == DONE and not row.emailed and row.trigger != "schedule":
                 return False  # made by hand: the operator decided whether to e-mail it
-            if row.status == "pending" and row.generated_at and now - row.generated_at < STALE:
-                return False  # another worker is on it
-            row.status, row.generated_at = "pending", now
+            if row.status in MAKING and not _stalled(row, now):
+                return False  # another worker, or a committee member, is on it
+            row.status, row.generated_at, row.progress, row.error = RUNNING, now, 0, None
             return True
     except IntegrityError:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -67,17 +68,60 @@ def _token(client, email, password):
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
+def _until_made(client, url, headers, seconds=120):
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = client.get(url, headers=headers).json()
+        if answer["status"] != "running" or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def test_api_reports_are_made_in_the_background_with_clear_errors(client, sqlite_system, monkeypatch):
+    from threading import Event
+
+    from onevoice.monitoring import report
+
+    h = _token(client, "chair@example.org", "chair password 1")
+    member = _token(client, "mem@example.org", "member password 1")
+    assert client.post("/api/v1/reports", json={"period": "2026-07"}, headers=member).status_code == 403
+    for bad in ("2026-13", "someday"):
+        r = client.post("/api/v1/reports", json={"period": bad}, headers=h)
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        r = client.get(f"/api/v1/reports/{bad}", headers=h)
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    r = client.get("/api/v1/reports/2026-08", headers=h)
+    assert r.status_code == 404 and "2026-08" in r.json()["detail"]
+    go_on = Event()
+    real = report.build
+    monkeypatch.setattr(report, "build", lambda *a, **k: (go_on.wait(30), real(*a, **k))[1])
+    assert client.post("/api/v1/reports", json={"period": "2026-08"}, headers=h).status_code == 202
+    again = client.post("/api/v1/reports", json={"period": "2026-08"}, headers=h)
+    assert again.status_code == 409 and "already being made" in again.json()["detail"]
+    assert client.get("/api/v1/reports/2026-08", headers=h).json()["status"] == "running"
+    assert [x["status"] for x in client.get("/api/v1/reports", headers=h).json()] == ["running"]
+    go_on.set()
+    assert _until_made(client, "/api/v1/reports/2026-08", h)["status"] == "done"
+
+
 def test_api_metrics_reports_campaigns_and_redirect(client, sqlite_system):
     h = _token(client, "chair@example.org", "chair password 1")
     member = _token(client, "mem@example.org", "member password 1")
     assert client.get("/api/v1/metrics/summary", params={"period": "2026-07"}, headers=member).status_code == 403
     r = client.get("/api/v1/metrics/summary", params={"period": "2026-07"}, headers=h)
     assert r.status_code == 200 and r.json()["headline"]["posts"] == 0
+    assert r.json()["compared_with"] == {"period": "2026-06", "name": "June", "empty": True}
+    posts = next(f for f in r.json()["figures"] if f["key"] == "posts")
+    assert (posts["sentence"], posts["change"]["text"]) == ("Published 0 posts", "no earlier data")
+    assert r.json()["written_summary"][0] == "In July 2026, the association published no posts."
     r = client.get("/api/v1/metrics/summary", params={"period": "2026-Q9"}, headers=h)
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     r = client.post("/api/v1/reports", json={"period": "2026-07"}, headers=h)
-    assert r.status_code == 200, r.text
-    pdf_url = next(u for u in r.json()["files"] if u.endswith(".pdf"))
+    assert r.status_code == 202, r.text  # made in the background, as from the reports page
+    assert r.json()["status"] == "running" and r.headers["location"] == r.json()["url"] == "/api/v1/reports/2026-07"
+    done = _until_made(client, r.json()["url"], h)
+    assert (done["status"], done["progress"], done["trigger"]) == ("done", 100, "api")
+    pdf_url = next(u for u in done["files"] if u.endswith(".pdf"))
     got = client.get(pdf_url, headers=h)
     assert got.status_code == 200 and got.content.startswith(b"%PDF") and got.headers["content-type"] == "application/pdf"
     assert client.get(pdf_url).status_code == 401

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+from html import unescape
 import shutil
 import subprocess
 from datetime import timedelta
@@ -111,3 +112,120 @@ def test_failed_report_is_recorded_and_retried(sqlite_system, monkeypatch):
     with sqlite_system.db.reader() as s:
         assert {r.status for r in s.scalars(select(EvaluationReport))} == {"failed"}
     assert len(report.scheduled(sqlite_system.db, sqlite_system.settings, now=now)) == 2
+
+
+# ---------------------------------------------------------------------------- what the report says
+
+
+def test_the_report_has_a_written_summary_changes_and_the_definitions(sqlite_system, tmp_path):
+    _data(sqlite_system)
+    built = report.build(sqlite_system.db, kpis.parse_period("2026-Q3"), tmp_path, AS_OF,
+                         base_url="https://onevoice.ipala.example/")
+    html = built.html.read_text()
+    written = built.evaluation.written_summary()
+    assert written[0].startswith("In Q3 2026, the association published 10 posts on 1 channel")
+    assert written[-1] == "There is no earlier data to compare with Q2."
+    assert all(f"<p>{sentence}</p>" in unescape(html) for sentence in written)
+    assert "Key figures, compared with Q2" in html and html.count("no earlier data</span>") == 14
+    assert 'href="#def-answered_share"' in html and 'id="def-answered_share"' in html  # figure -> its definition
+    assert 'href="https://onevoice.ipala.example/drafts/' in html  # a top post -> its draft, from a downloaded file too
+    assert 'href="https://x/p' in html  # and the post as published
+    assert "<script" not in html
+
+
+def test_the_changes_in_the_report_are_against_the_previous_period(sqlite_system, tmp_path):
+    author, (cid,) = setup(sqlite_system)
+    for month, likes in ((7, 10), (8, 15)):
+        d = published(sqlite_system, author, cid, utc(2026, month, 5), f"m{month}")
+        with sqlite_system.db.transaction() as s:
+            record_post_sample(s, d, cid, utc(2026, month, 6), PostCounts(likes=likes))
+    built = report.build(sqlite_system.db, kpis.parse_period("2026-08"), tmp_path, AS_OF)
+    html = built.html.read_text()
+    assert '<span aria-hidden="true">▲</span> <span class="sr-only">up </span>50% vs July (better)' in html
+    assert "likes, reposts, replies and quotes (up 50% on July)" in html
+    assert built.pdf.read_bytes().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------------------- a report asked for by hand
+
+
+def _committee(system):
+    from onevoice.governance.members import actor_for
+
+    with system.db.transaction() as s:
+        m, _ = members.add_member(s, SYSTEM, "cm@example.org", "Committee", roles=("committee",))
+        plain, _ = members.add_member(s, SYSTEM, "plain@example.org", "Plain")
+        return actor_for(m), actor_for(plain)
+
+
+def _row(system, label):
+    with system.db.reader() as s:
+        return report.status(s, label)
+
+
+def test_a_report_is_claimed_running_then_made_done_each_step_its_own_transaction(sqlite_system, tmp_path, monkeypatch):
+    from onevoice.audit import verify
+    from onevoice.errors import Conflict
+    from onevoice.governance.permissions import PermissionDenied
+    from onevoice.store.models import AuditEvent
+
+    _data(sqlite_system)
+    committee, plain = _committee(sqlite_system)
+    period = kpis.parse_period("2026-Q3")
+    with pytest.raises(PermissionDenied):
+        report.start(sqlite_system.db, plain, period)
+    started = report.start(sqlite_system.db, committee, period, trigger="web")
+    assert (started.state, started.progress, started.files, started.in_progress) == ("running", 0, [], True)
+    with pytest.raises(Conflict, match="already being made"):
+        report.start(sqlite_system.db, committee, period)
+    seen = []
+    real = report._progress
+    monkeypatch.setattr(report, "_progress", lambda db, label, pct: (seen.append((_row(sqlite_system, label).state, pct)),
+                                                                      real(db, label, pct)))
+    built = report.run(sqlite_system.db, sqlite_system.settings, "2026-Q3", actor="cm@example.org", out_dir=tmp_path,
+                       as_of=AS_OF)
+    assert [pct for _, pct in seen] == [20, 30, 55, 95] and {state for state, _ in seen} == {"running"}
+    done = _row(sqlite_system, "2026-Q3")
+    assert (done.state, done.progress, done.trigger, done.error) == ("done", 100, "web", None)
+    assert done.files == [f.name for f in built.files]
+    with sqlite_system.db.reader() as s:
+        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.object_type == "report"))]
+        assert actions == ["report.start", "report.generate"] and verify(s).ok
+    assert report.start(sqlite_system.db, committee, period).state == "running"  # a done report can be made again
+
+
+def test_a_failed_report_says_why_and_can_be_made_again(sqlite_system, tmp_path, monkeypatch):
+    committee, _ = _committee(sqlite_system)
+    period = kpis.parse_period("2026-07")
+    report.start(sqlite_system.db, committee, period)
+    monkeypatch.setattr(report, "render_pdf", lambda *a: (_ for _ in ()).throw(RuntimeError("disk full")))
+    assert report.run(sqlite_system.db, sqlite_system.settings, "2026-07", out_dir=tmp_path) is None
+    failed = _row(sqlite_system, "2026-07")
+    assert (failed.state, failed.error, failed.in_progress) == ("failed", "disk full", False)
+    monkeypatch.undo()
+    report.start(sqlite_system.db, committee, period)
+    assert report.run(sqlite_system.db, sqlite_system.settings, "2026-07", out_dir=tmp_path) is not None
+    assert _row(sqlite_system, "2026-07").state == "done"
+
+
+def test_a_report_left_running_by_a_stopped_process_stalls_and_can_be_started_again(sqlite_system):
+    committee, _ = _committee(sqlite_system)
+    period = kpis.parse_period("2026-07")
+    long_ago = kpis.utcnow() - report.STALE - timedelta(minutes=1)
+    report.start(sqlite_system.db, committee, period, now=long_ago)
+    assert _row(sqlite_system, "2026-07").state == "stalled"
+    assert report.start(sqlite_system.db, committee, period).state == "running"
+    # and the scheduled job leaves a report someone is making alone
+    assert report._claim(sqlite_system.db, "2026-07", kpis.utcnow()) is False
+
+
+def test_the_committee_email_carries_the_written_summary(sqlite_system, tmp_path):
+    _data(sqlite_system)
+    with sqlite_system.db.transaction() as s:
+        members.add_member(s, SYSTEM, "chair@example.org", "Chair", roles=("chair",))
+    built, sent = report.generate(sqlite_system.db, sqlite_system.settings, kpis.parse_period("2026-Q3"), tmp_path,
+                                  email=True, as_of=AS_OF)
+    with sqlite_system.db.reader() as s:
+        (mail,) = s.scalars(select(Notification))
+    assert sent == 1 and built.evaluation.written_summary()[0] in mail.body
+    assert "- Published 10 posts" in mail.body and "/api/v1/reports/files/onevoice-report-2026-Q3.pdf" in mail.body

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import hashlib
 import re
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
@@ -159,13 +160,15 @@ def signed_in_admin(sqlite_system):
 
 def test_no_page_has_inline_script_or_style(signed_in_admin):
     client, draft_id, incident_id = signed_in_admin
+    this_month = f"/metrics?period={datetime.now(timezone.utc):%Y-%m}"  # the draft's findings are charted
     paths = ["/", "/drafts", "/drafts/new", f"/drafts/{draft_id}", "/check", "/review", "/calendar", "/inbox",
-             "/incidents", "/metrics", "/reports", "/admin/policy", "/admin/audit", "/admin/members",
-             "/admin/channels", f"/incidents/{incident_id}", "/drafts/999999", "/no/such/page"]
+             "/incidents", "/metrics", this_month, "/metrics/definitions", "/reports", "/admin/policy",
+             "/admin/audit", "/admin/members", "/admin/channels", f"/incidents/{incident_id}", "/drafts/999999",
+             "/no/such/page"]
     pages = {p: client.get(p, headers={"accept": "text/html"}) for p in paths}
     pages["/check (screened)"] = client.post("/check", data={"text": "Call me on 555-0143", "csrf_token": _csrf(client)})
     pages["/login"] = TestClient(client.app).get("/login")
-    assert "<svg" in pages["/metrics"].text  # the charts are drawn inline, without their CSS
+    assert '<svg class="bar"' in pages[this_month].text  # the charts' bars are inline SVG, coloured by the stylesheet
     for path, r in pages.items():
         assert r.headers["content-type"].startswith("text/html"), path
         parser = InlineCode()

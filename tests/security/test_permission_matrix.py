@@ -96,6 +96,7 @@ ROUTES = {
     ("get", "/api/v1/metrics/channels/{channel_id}/followers"): (A.METRICS_VIEW, None, 403),
     ("get", "/api/v1/reports"): (A.METRICS_VIEW, None, 403),
     ("post", "/api/v1/reports"): (A.REPORT_RUN, {"period": "2026-07"}, 403),
+    ("get", "/api/v1/reports/{period}"): (A.METRICS_VIEW, None, 403),
     ("get", "/api/v1/reports/files/{name}"): (A.METRICS_VIEW, None, 403),
     ("get", "/api/v1/campaigns"): (A.METRICS_VIEW, None, 403),
     ("post", "/api/v1/campaigns"): (A.REPORT_RUN, {"slug": "c-{role}", "name": "C", "starts_at": "2026-01-01T00:00:00Z",
@@ -126,7 +127,7 @@ def world(tmp_path_factory):
         link = campaigns.add_link(s, SYSTEM, campaign.id, "https://ipala.org/", "home")
         ids = {"channel_id": ch.id, "member_id": spare.id, "token_id": token.id, "campaign_id": campaign.id,
                "code": link.code, "role": "committee", "step": 1,
-               "playbook": "complaint", "response": "acknowledge-and-route"}
+               "playbook": "complaint", "response": "acknowledge-and-route", "period": "2026-07"}
     built, _ = report.generate(system.db, system.settings, kpis.parse_period("2026-07"), trigger="test")
     ids["name"] = built.files[0].name
     result = intake.ingest(system.db, ids["channel_id"], [{"id": "x1", "text": "Your post showed a patient's name "

@@ -29,7 +29,8 @@ def pages(draft_id: int, incident_id: int) -> dict[str, list[tuple[str, str]]]:
         "chair@example.org": [
             ("review-queue", "/review"), ("draft-findings", f"/drafts/{draft_id}"), ("calendar", "/calendar"),
             ("inbox", "/inbox"), ("incidents", "/incidents"), ("incident", f"/incidents/{incident_id}"),
-            ("metrics", "/metrics"), ("reports", "/reports"), ("admin-members", "/admin/members"),
+            ("metrics", "/metrics"), ("metrics-definitions", "/metrics/definitions"), ("reports", "/reports"),
+            ("admin-members", "/admin/members"),
             ("admin-channels", "/admin/channels"), ("admin-policy", "/admin/policy"), ("audit-log", "/admin/audit")],
     }
 

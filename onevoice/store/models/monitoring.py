@@ -91,10 +91,10 @@ class EvaluationReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period: Mapped[str] = mapped_column(String(20))  # 2026-Q3 | 2026-07
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done | failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running (older rows: pending) | done | failed
     files: Mapped[list] = mapped_column(JSON, default=list)
     generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    trigger: Mapped[str] = mapped_column(String(20), default="cli")  # cli | api | schedule
+    trigger: Mapped[str] = mapped_column(String(20), default="cli")  # cli | web | api | schedule
     error: Mapped[str | None] = mapped_column(Text)
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
-    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent done, while pending
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent done, while running

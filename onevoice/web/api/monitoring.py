@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
 
+from onevoice import jobs
 from onevoice.errors import NotFound
 from onevoice.governance.permissions import Action, require
 from onevoice.monitoring import campaigns as campaign_service
-from onevoice.monitoring import kpis, report as report_service
-from onevoice.store.models import Campaign, ChannelMetricSample, Draft, EvaluationReport, PostMetricSample, TrackedLink
+from onevoice.monitoring import evaluation, kpis, report as report_service
+from onevoice.store.models import Campaign, ChannelMetricSample, Draft, PostMetricSample, TrackedLink
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system
@@ -24,12 +25,14 @@ PERIOD = Query(..., description="a quarter (2026-Q3), a month (2026-07) or a yea
 MEDIA = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8"}
 
 
-@router.get("/metrics/summary", summary="The KPIs of a period")
+@router.get("/metrics/summary", summary="The KPIs of a period, each against the previous period")
 def summary(period: str = PERIOD, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    """What the dashboard shows: the period's KPIs, each headline figure in words with its change
+    against the previous period (`figures`), and the report's written summary."""
     require(who.actor, Action.METRICS_VIEW)
     p = kpis.parse_period(period)
     with system.db.reader() as s:
-        return kpis.summarize(s, p).as_dict()
+        return evaluation.evaluate(s, p).as_dict()
 
 
 @router.get("/metrics/posts", summary="Every post published in a period, with its latest counts")
@@ -64,14 +67,17 @@ def followers(channel_id: Id, since: datetime | None = None, who: Caller = Depen
                 for r in s.scalars(q.order_by(ChannelMetricSample.slot).limit(20000))]
 
 
-@router.get("/reports", summary="Generated evaluation reports")
+def _report_view(r: report_service.ReportStatus) -> dict:
+    return {"period": r.period, "status": r.state, "progress": r.progress, "trigger": r.trigger, "emailed": r.emailed,
+            "generated_at": r.at.isoformat() if r.at else None, "error": r.error,
+            "url": f"/api/v1/reports/{r.period}", "files": [f"/api/v1/reports/files/{f}" for f in r.files]}
+
+
+@router.get("/reports", summary="Evaluation reports: made, being made (with progress) or failed")
 def list_reports(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
     require(who.actor, Action.METRICS_VIEW)
     with system.db.reader() as s:
-        rows = s.scalars(select(EvaluationReport).order_by(EvaluationReport.period.desc()))
-        return [{"period": r.period, "status": r.status, "trigger": r.trigger, "emailed": r.emailed,
-                 "generated_at": r.generated_at.isoformat() if r.generated_at else None, "error": r.error,
-                 "files": [f"/api/v1/reports/files/{f}" for f in r.files or []]} for r in rows]
+        return [_report_view(r) for r in report_service.listing(s)]
 
 
 class ReportRequest(Strict):
@@ -79,13 +85,26 @@ class ReportRequest(Strict):
     email: bool = False
 
 
-@router.post("/reports", summary="Generate (or regenerate) the report of a period")
-def make_report(body: ReportRequest, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
-    require(who.actor, Action.REPORT_RUN)
+@router.post("/reports", status_code=202, summary="Start making (or remaking) the report of a period")
+def make_report(body: ReportRequest, response: Response, who: Caller = Depends(caller),
+                system: System = Depends(get_system)) -> dict:
+    """The report is made in the background, as from the reports page: the answer comes at once
+    with status `running`; GET its `url` until the status is `done` (with its files) or `failed`.
+    409 while the period's report is already being made."""
     p = kpis.parse_period(body.period)
-    built, sent = report_service.generate(system.db, system.settings, p, trigger="api", actor=who.actor.label,
-                                          email=body.email)
-    return {"period": p.label, "files": [f"/api/v1/reports/files/{f.name}" for f in built.files], "emailed_to": sent}
+    jobs.make_report(system, who.actor, p, email=body.email, trigger="api")
+    response.headers["Location"] = f"/api/v1/reports/{p.label}"
+    with system.db.reader() as s:
+        return _report_view(report_service.status(s, p.label))
+
+
+@router.get("/reports/{period}", summary="One period's report: its status, progress and files")
+def report_status(period: Annotated[str, PathParam(max_length=20)], who: Caller = Depends(caller),
+                  system: System = Depends(get_system)) -> dict:
+    require(who.actor, Action.METRICS_VIEW)
+    p = kpis.parse_period(period)
+    with system.db.reader() as s:
+        return _report_view(report_service.status(s, p.label))
 
 
 @router.get("/reports/files/{name}", summary="A report file (HTML, PDF or CSV)", response_model=None)

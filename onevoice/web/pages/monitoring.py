@@ -1,18 +1,15 @@
-"""The committee's metrics dashboard and the evaluation reports (4.)."""
+"""The committee's metrics dashboard, what its figures mean, and the evaluation reports (4.)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Form, Request
-from markupsafe import Markup
-from sqlalchemy import select
-
-from onevoice.errors import InvalidInput
+from onevoice import jobs
+from onevoice.errors import InvalidInput, OnevoiceError
 from onevoice.governance.permissions import Action, allowed, require
-from onevoice.monitoring import charts, kpis, report as report_service
-from onevoice.store.models import EvaluationReport
+from onevoice.monitoring import bars, definitions, evaluation, kpis, report as report_service
 from onevoice.system import System
 
 from ..deps import Caller, get_system
-from .forms import attempt, redirect
+from .forms import redirect
 from .guard import member
 from .render import page
 
@@ -25,13 +22,19 @@ def dashboard(request: Request, period: str = "", who: Caller = Depends(member),
     label = period or kpis.last_complete("month").label
     try:
         p = kpis.parse_period(label)
-    except (InvalidInput, ValueError) as exc:
-        return page(request, "metrics.html", status=422, who=who, error=str(getattr(exc, "detail", exc)),
-                    period=label, headline=None, svgs=[])
+    except InvalidInput as exc:
+        return page(request, "metrics.html", status=422, who=who, error=exc.detail, period=label, e=None)
     with system.db.reader() as s:
-        summary = kpis.summarize(s, p)
-    svgs = [Markup(charts.render(name, summary, "svg").decode("utf-8")) for name in charts.CHARTS]
-    return page(request, "metrics.html", who=who, period=label, headline=summary.headline(), svgs=svgs)
+        e = evaluation.evaluate(s, p)
+        demo = report_service.has_demo_data(s)
+    return page(request, "metrics.html", who=who, period=label, period_words=kpis.long_label(p), e=e, demo=demo,
+                top=bars.top_posts(e.summary), post_legend=bars.POST_LEGEND, charts=bars.dashboard(e.summary))
+
+
+@router.get("/metrics/definitions")
+def kpi_definitions(request: Request, who: Caller = Depends(member)):
+    require(who.actor, Action.METRICS_VIEW)
+    return page(request, "metrics_definitions.html", who=who, definitions=definitions.load())
 
 
 @router.get("/reports")
@@ -43,23 +46,17 @@ def reports(request: Request, who: Caller = Depends(member), system: System = De
 @router.post("/reports")
 def make_report(request: Request, period: str = Form("", max_length=20), email: bool = Form(False),
                 who: Caller = Depends(member), system: System = Depends(get_system)):
-    require(who.actor, Action.REPORT_RUN)
-
-    def go():
+    try:
         p = kpis.parse_period(period.strip())
-        return p, report_service.generate(system.db, system.settings, p, trigger="web", actor=who.actor.label,
-                                          email=email)
-
-    done, error = attempt(go)
-    if error:
-        return _reports_page(request, who, system, status=422, error=error, period=period)
-    p, (_, sent) = done
-    return redirect("/reports", f"Report {p.label} made" + (f", e-mailed to {sent} committee members" if sent else ""))
+        jobs.make_report(system, who.actor, p, email=email, trigger="web")
+    except OnevoiceError as exc:
+        return _reports_page(request, who, system, status=exc.status, error=exc.detail, period=period)
+    return redirect("/reports", f"Report {p.label} is being made.")
 
 
 def _reports_page(request, who, system, status=200, **context):
     with system.db.reader() as s:
-        rows = list(s.scalars(select(EvaluationReport).order_by(EvaluationReport.period.desc())))
+        rows = report_service.listing(s)
     context.setdefault("period", kpis.last_complete("month").label)
-    return page(request, "reports.html", status=status, who=who, reports=rows,
+    return page(request, "reports.html", status=status, who=who, reports=rows, making=any(r.in_progress for r in rows),
                 can_make=allowed(who.actor, Action.REPORT_RUN), **context)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from fastapi import Request
@@ -30,31 +29,7 @@ def highlight(text: str, findings: list[dict]) -> Markup:
     return Markup("").join(out)
 
 
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
-_EVERY_ELEMENT_RULE = re.compile(r"\*\s*\{([^}]*)\}")
-_PROPERTY = re.compile(r"[a-z-]+")
-
-
-def _attributes(declarations: str) -> str:
-    pairs = (d.split(":", 1) for d in declarations.split(";") if ":" in d)
-    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs
-                   if _PROPERTY.fullmatch(name.strip()))
-
-
-def svg_presentation(svg: str) -> Markup:
-    """A matplotlib chart with its CSS written as SVG presentation attributes (style="fill: red"
-    becomes fill="red"): the same drawing, and the page's policy need not allow inline styles.
-    Matplotlib's one style sheet rule, for every element (*), moves onto the root, whence it
-    is inherited. The values were attribute values already, so nothing new needs escaping."""
-    sheet = "".join(_attributes(rule) for block in _STYLE_ELEMENT.findall(svg)
-                    for rule in _EVERY_ELEMENT_RULE.findall(block))
-    svg = _STYLE_ATTRIBUTE.sub(lambda m: _attributes(m.group(1)), _STYLE_ELEMENT.sub("", svg))
-    return Markup(svg.replace("<svg ", f"<svg{sheet} ", 1))
-
-
 templates.env.filters["highlight"] = highlight
-templates.env.filters["svg_presentation"] = svg_presentation
 # Platform and stored addresses become links only when http(s): older rows were stored unchecked.
 templates.env.filters["http_url"] = http_url
 dates.install(templates.env)
