@@ -1,4 +1,5 @@
-"""Platform limits, checked before a committee member may approve a draft.
+"""Platform limits: the length (and an empty post) is checked when a draft is saved, all of them
+again before a committee member may approve it.
 
 Mastodon counts characters with every link as 23; Bluesky counts graphemes (an emoji with
 modifiers is one) up to 300. Every image needs alt text: our own rule, for accessibility.
@@ -27,6 +28,37 @@ def text_length(text: str, limits: PlatformLimits) -> int:
     return len(text)
 
 
+def unit(limits: PlatformLimits) -> str:
+    return "graphemes" if limits.count_graphemes else "characters"
+
+
+def measure(platform: str, text: str) -> dict | None:
+    """How long the text is as the platform counts it, against its limit (the composer's counter
+    before its script takes over, and without the script)."""
+    limits = LIMITS.get(platform)
+    if limits is None:
+        return None
+    length = text_length(text, limits)
+    return {"length": length, "max": limits.max_chars, "unit": unit(limits), "over": max(0, length - limits.max_chars)}
+
+
+def fit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
+    """What keeps a draft from being saved at all: an empty post, or more text than the platform
+    takes. The rest of `limit_problems` (media, alt text) may be fixed later, before approval."""
+    limits = LIMITS.get(platform)
+    if limits is None:
+        return [f"no limits known for platform {platform!r}"]
+    problems = []
+    if not text.strip() and not attachments:
+        problems.append("the post is empty: write its text (or add an image)")
+    length = text_length(text, limits)
+    if length > limits.max_chars:
+        links = f" (every link counts as {limits.url_length})" if limits.url_length else ""
+        problems.append(f"the text is {length} {unit(limits)}{links}: {platform} allows {limits.max_chars}, "
+                        f"so shorten it by {length - limits.max_chars}")
+    return problems
+
+
 def limit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
     """What keeps this draft from fitting the platform; empty when it fits."""
     limits = LIMITS.get(platform)
@@ -37,8 +69,7 @@ def limit_problems(platform: str, text: str, attachments: list[dict]) -> list[st
         problems.append("the post is empty")
     length = text_length(text, limits)
     if length > limits.max_chars:
-        unit = "graphemes" if limits.count_graphemes else "characters"
-        problems.append(f"{length} {unit}: {platform} allows {limits.max_chars}")
+        problems.append(f"{length} {unit(limits)}: {platform} allows {limits.max_chars}")
     media = [a for a in attachments if a.get("type") in ("image", "video", "gif")]
     if len(media) > limits.max_media:
         problems.append(f"{len(media)} media: {platform} allows {limits.max_media}")

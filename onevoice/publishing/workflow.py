@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from onevoice import audit
@@ -17,16 +17,30 @@ from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarg
 from onevoice.governance.channels import get_channel
 from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Action, Actor, allowed, require
-from onevoice.screening import Draft as ScreenDraft, Engine
-from onevoice.store.models import Channel, Draft, MediaFile, Member, OutboxEntry, ResponseApproval, Review, utcnow
+from onevoice.screening import Draft as ScreenDraft, Engine, Report
+from onevoice.store.models import (AuditEvent, Channel, Draft, MediaFile, Member, OutboxEntry, ResponseApproval, Review,
+                                   utcnow)
 from onevoice.urls import http_url
 
-from .limits import limit_problems
-from .states import EDITABLE, next_state
+from .limits import fit_problems, limit_problems
+from .states import EDITABLE, STATES, next_state
 
 MAX_TEXT = 20_000  # the ceiling; ONEVOICE_MAX_DRAFT_CHARS may set a lower limit in the adapters
 ATTACHMENT_TYPES = ("image", "video", "gif", "link", "audio", "document")
 MIN_REASON = 10
+
+
+class BlockNotConfirmed(Conflict):
+    """Submitting a draft that screening blocks, without the author saying they know: the committee
+    cannot approve it until the chair overrides the block (1.), which the author should know before
+    sending it. `report` is the screening that blocked it, for the page to show its findings."""
+
+    def __init__(self, report: dict) -> None:
+        clauses = "; ".join(sorted({f"{f['clause']} {f['clause_title']}" for f in report["findings"]
+                                    if f["severity"] == "block"}))
+        super().__init__(f"screening blocks this draft ({clauses}): this will need the chair's override "
+                         "before the committee can approve it; confirm to submit it anyway, or fix it first")
+        self.report = report
 
 
 def draft_state(d: Draft) -> dict:
@@ -81,7 +95,7 @@ def view_draft(session: Session, actor: Actor, draft_id: int) -> Draft:
     return draft
 
 
-def _clean_attachments(session: Session, attachments: list | None) -> list[dict]:
+def _clean_attachments(session: Session | None, attachments: list | None) -> list[dict]:
     if attachments is None:
         return []
     if not isinstance(attachments, list) or len(attachments) > 10:
@@ -91,7 +105,7 @@ def _clean_attachments(session: Session, attachments: list | None) -> list[dict]
         if not isinstance(a, dict) or a.get("type") not in ATTACHMENT_TYPES:
             raise InvalidInput(f"attachment {i}: type must be one of {', '.join(ATTACHMENT_TYPES)}")
         media_id = a.get("media_id")
-        if media_id is not None and session.get(MediaFile, media_id) is None:
+        if media_id is not None and session is not None and session.get(MediaFile, media_id) is None:
             raise InvalidInput(f"attachment {i}: no uploaded media {media_id}")
         url = http_url(a.get("url"))
         if a.get("url") and url is None:  # a javascript: address would run script when clicked
@@ -109,12 +123,61 @@ def _clean_text(text: str) -> str:
         raise TooLarge(f"text is {len(text)} characters; the most a draft may hold is {MAX_TEXT}")
     if "\x00" in text:
         raise InvalidInput("text contains a NUL character")
-    return text
+    # a browser's form sends line breaks as CRLF, its text box counts them as one: keep one
+    # form, so the counters, the platforms and the findings' offsets agree
+    return text.replace("\r\n", "\n")
+
+
+def _check_fits(channel: Channel, text: str, attachments: list[dict]) -> None:
+    """An empty post, or more than the platform takes, is refused before anything is stored."""
+    problems = fit_problems(channel.platform, text, attachments)
+    if problems:
+        raise InvalidInput("; ".join(problems))
+
+
+def screen_text(engine: Engine, text: str, kind: str, attachments: list[dict]) -> Report:
+    """The one screening call for a draft's text, whether stored (save, submit, edit) or shown
+    live as it is typed: the same text, kind and attachments get the same findings everywhere."""
+    return engine.screen(ScreenDraft.from_dict({"text": text, "kind": kind, "attachments": attachments}))
+
+
+def check(engine: Engine, platform: str, text: str, *, kind: str = "official",
+          attachments: list | None = None) -> dict:
+    """What saving or submitting this text would find, stored nowhere: the screening, and what
+    keeps it from fitting the platform (the composer's live check)."""
+    if kind not in ("official", "reply"):
+        raise InvalidInput("kind must be official or reply")
+    text = _clean_text(text)
+    clean = _clean_attachments(None, attachments)
+    return {"text": text, "screening": screen_text(engine, text, kind, clean).to_dict(),
+            "problems": limit_problems(platform, text, clean)}
+
+
+def apply_fix(text: str, finding: dict) -> str:
+    """The text with one finding's span replaced by its redaction: the one-click fix. Refused when
+    the finding has none (its fix needs the author's own words) or no longer matches the text."""
+    start, end, redaction = finding.get("start", 0), finding.get("end", 0), finding.get("redaction")
+    if not redaction or end <= start:
+        raise InvalidInput("this finding has no automatic fix: rewrite the text as its suggestion says")
+    if text[start:end] != finding.get("text"):
+        raise Conflict("the text changed since it was checked: check it again, then apply the fix")
+    return text[:start] + redaction + text[end:]
+
+
+def _record_screening(draft: Draft, engine: Engine) -> Report:
+    """The current revision's screening, kept on the draft while it is still the author's, so its
+    page shows what was found (not a bare "No findings") before it is submitted."""
+    report = screen_text(engine, draft.text, draft.kind, draft.attachments)
+    draft.screening = report.to_dict()
+    draft.screened_revision = draft.revision
+    return report
 
 
 def create_draft(session: Session, actor: Actor, channel_ref: int | str, text: str, *, kind: str = "official",
                  attachments: list | None = None, reply_to: dict | None = None,
-                 incident_id: int | None = None) -> Draft:
+                 incident_id: int | None = None, engine: Engine | None = None) -> Draft:
+    """A new draft, refused when empty or longer than the channel's platform takes. With `engine`
+    it is screened at once (the composer's Save), so its page shows its findings."""
     require(actor, Action.DRAFT_CREATE)
     if actor.member_id is None:
         raise InvalidInput("a draft needs a member as its author")
@@ -125,26 +188,28 @@ def create_draft(session: Session, actor: Actor, channel_ref: int | str, text: s
     channel = get_channel(session, channel_ref)
     if not channel.active:
         raise Conflict(f"channel {channel.handle} is not active")
-    draft = Draft(author_id=actor.member_id, channel_id=channel.id, kind=kind, text=_clean_text(text),
-                  attachments=_clean_attachments(session, attachments), reply_to=reply_to, state="draft",
-                  revision=1, incident_id=incident_id)
+    text, attachments = _clean_text(text), _clean_attachments(session, attachments)
+    _check_fits(channel, text, attachments)
+    draft = Draft(author_id=actor.member_id, channel_id=channel.id, kind=kind, text=text,
+                  attachments=attachments, reply_to=reply_to, state="draft", revision=1, incident_id=incident_id)
+    report = _record_screening(draft, engine) if engine is not None else None
     session.add(draft)
     session.flush()
-    audit.record(session, actor.label, "draft.create", "draft", draft.id, None, draft_state(draft))
+    audit.record(session, actor.label, "draft.create", "draft", draft.id, None, draft_state(draft),
+                 {"decision": report.decision.value, "labels": report.labels} if report else None)
     return draft
 
 
 def _screen(session: Session, actor: Actor, draft: Draft, engine: Engine) -> None:
-    report = engine.screen(ScreenDraft.from_dict({"id": str(draft.id), "text": draft.text, "kind": draft.kind,
-                                                  "attachments": draft.attachments}))
-    draft.screening = report.to_dict()
-    draft.screened_revision = draft.revision
+    report = _record_screening(draft, engine)
     _move(session, actor, draft, "screen", {"decision": report.decision.value, "labels": report.labels,
                                             "policy": report.policy})
 
 
-def submit(session: Session, actor: Actor, draft_id: int, engine: Engine) -> Draft:
-    """Send a draft to the committee: screened automatically first, then in review."""
+def submit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, block_confirmed: bool = True) -> Draft:
+    """Send a draft to the committee: screened automatically first, then in review.
+    `block_confirmed=False` (the web pages, until the author ticks the box) refuses a draft that
+    screening blocks with BlockNotConfirmed; the caller's transaction then stores nothing."""
     draft = get_draft(session, draft_id, for_update=True)
     if draft.author_id != actor.member_id:
         raise Forbidden("only the author submits a draft")
@@ -152,6 +217,8 @@ def submit(session: Session, actor: Actor, draft_id: int, engine: Engine) -> Dra
     _move(session, actor, draft, "submit")
     draft.error = None
     _screen(session, actor, draft, engine)
+    if not block_confirmed and draft.screening["decision"] == "block":
+        raise BlockNotConfirmed(draft.screening)
     _move(session, actor, draft, "open_review")
     return draft
 
@@ -167,17 +234,20 @@ def edit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, text:
         raise Conflict(f"a draft that is {draft.state.replace('_', ' ')} cannot be edited")
     if text is None and attachments is None:
         raise InvalidInput("nothing to change: give text or attachments")
-    if text is not None:
-        draft.text = _clean_text(text)
-    if attachments is not None:
-        draft.attachments = _clean_attachments(session, attachments)
+    new_text = draft.text if text is None else _clean_text(text)
+    new_attachments = draft.attachments if attachments is None else _clean_attachments(session, attachments)
+    _check_fits(session.get(Channel, draft.channel_id), new_text, new_attachments)
+    draft.text, draft.attachments = new_text, new_attachments
     was = draft.state
     draft.revision += 1
     draft.override_reason = draft.override_by = draft.override_revision = None
     _cancel_pending(session, draft)
     draft.scheduled_at = None
-    _move(session, actor, draft, "edit", {"revision": draft.revision, "approvals_reset": was in
-                                          ("in_review", "approved", "scheduled")})
+    detail = {"revision": draft.revision, "approvals_reset": was in ("in_review", "approved", "scheduled")}
+    if next_state(was, "edit") != "submitted":  # still the author's: screened now, submitted later
+        report = _record_screening(draft, engine)
+        detail |= {"decision": report.decision.value, "labels": report.labels}
+    _move(session, actor, draft, "edit", detail)
     if draft.state == "submitted":
         _screen(session, actor, draft, engine)
         _move(session, actor, draft, "open_review")
@@ -382,10 +452,50 @@ def retract(session: Session, actor: Actor, draft_id: int, reason: str) -> Draft
     return draft
 
 
-def list_drafts(session: Session, actor: Actor, state: str | None = None, mine: bool = False) -> list[Draft]:
-    q = select(Draft).order_by(Draft.id.desc()).limit(500)
+def drafts_query(actor: Actor, state: str | None = None, mine: bool = False) -> Select:
+    """The drafts `actor` may see (their own, or all for the committee), newest first."""
+    if state and state not in STATES:
+        raise InvalidInput(f"unknown state {state!r}: one of {', '.join(STATES)}")
+    q = select(Draft).order_by(Draft.id.desc())
     if mine or not allowed(actor, Action.DRAFT_VIEW_ALL):
         q = q.where(Draft.author_id == actor.member_id)
     if state:
         q = q.where(Draft.state == state)
-    return list(session.scalars(q))
+    return q
+
+
+def list_drafts(session: Session, actor: Actor, state: str | None = None, mine: bool = False) -> list[Draft]:
+    return list(session.scalars(drafts_query(actor, state, mine).limit(500)))
+
+
+def review_queue(session: Session, actor: Actor) -> list[dict]:
+    """The drafts waiting for the committee (1.), the one waiting longest first: each with its
+    author, channel, findings and since when it waits (its latest entry into review)."""
+    require(actor, Action.DRAFT_REVIEW)
+    drafts = list(session.scalars(select(Draft).where(Draft.state == "in_review")))
+    if not drafts:
+        return []
+    ids = [str(d.id) for d in drafts]
+    since = dict(session.execute(
+        select(AuditEvent.object_id, func.max(AuditEvent.at))
+        .where(AuditEvent.action == "draft.open_review", AuditEvent.object_type == "draft",
+               AuditEvent.object_id.in_(ids)).group_by(AuditEvent.object_id)).all())
+    authors = {m.id: m.name for m in session.scalars(select(Member).where(
+        Member.id.in_({d.author_id for d in drafts})))}
+    channels = {c.id: c for c in session.scalars(select(Channel).where(Channel.id.in_({d.channel_id for d in drafts})))}
+    rows = []
+    for d in drafts:
+        findings = (d.screening or {}).get("findings", [])
+        rows.append({"id": d.id, "text": d.text, "kind": d.kind, "revision": d.revision,
+                     "author": authors.get(d.author_id, "?"), "mine": d.author_id == actor.member_id,
+                     "channel": channels[d.channel_id].handle, "platform": channels[d.channel_id].platform,
+                     "waiting_since": since.get(str(d.id)) or d.updated_at,
+                     "decision": (d.screening or {}).get("decision"), "findings": len(findings),
+                     "blocks": sum(f["severity"] == "block" for f in findings),
+                     "approvals": len(approvals(d)), "quorum": channels[d.channel_id].quorum,
+                     "overridden": d.override_revision == d.revision})
+    return sorted(rows, key=lambda r: (_utc(r["waiting_since"]), r["id"]))
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)

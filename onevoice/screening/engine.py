@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .model import Decision, Draft, Finding, Report, Severity
+from .model import Decision, Draft, Finding, Report, Severity, redaction_mark
 from .normalize import ScreenText
 from .registry import Detector, load_all
 
@@ -151,6 +151,7 @@ class Engine:
                     clause=rule.clause, clause_title=rule.clause_title, rule=rule.id,
                     severity=rule.severity, start=hit.start, end=hit.end, text=matched,
                     explanation=hit.explanation, fix=hit.fix, evidence=hit.evidence,
+                    redaction=redaction_mark(rule.clause) if rule.redact and hit.end > hit.start else None,
                 ))
         if scores:
             findings.extend(self._learned_findings(draft, scores, {f.clause for f in findings}))
@@ -202,7 +203,7 @@ class Engine:
             if start < pos:
                 continue
             out.append(text[pos:start])
-            out.append(f"[{clause} removed]")
+            out.append(redaction_mark(clause))
             pos = end
         out.append(text[pos:])
         return "".join(out)

@@ -33,6 +33,12 @@ class Decision(str, Enum):
     PASS = "pass"
 
 
+def redaction_mark(clause: str) -> str:
+    """What a redacted span becomes: it says which clause took it out, so the author knows what to
+    write instead."""
+    return f"[{clause} removed]"
+
+
 def check_length(text: str, limit: int) -> str:
     """`text`, if it has at most `limit` characters (the installation's ONEVOICE_MAX_DRAFT_CHARS).
     Screening time grows with the text, so a longer one is refused whole (413), never cut."""
@@ -116,6 +122,9 @@ class Finding:
     explanation: str
     fix: str
     evidence: str | None = None
+    # what stands in the span's place when the rule redacts (its pack rule says `redact: true`):
+    # the one-click fix of the draft pages, and the same mark as Report.redacted
+    redaction: str | None = None
 
     @property
     def citation(self) -> str:
@@ -133,6 +142,7 @@ class Finding:
             "explanation": self.explanation,
             "fix": self.fix,
             "evidence": self.evidence,
+            "redaction": self.redaction,
         }
 
 

@@ -123,10 +123,14 @@ def test_request_changes_then_resubmit_and_reject(system):
 
 def test_platform_limits_before_approval(system):
     c = cast(system, platform="bluesky", handle="ipala.test")
-    d = new(system, c, "A" * 301)
-    do(system, workflow.submit, c.author, d, system.screening)
-    with pytest.raises(Conflict, match="301 graphemes: bluesky allows 300"):
-        do(system, workflow.review, c.reviewer, d, "approve")
+    # too long or empty is refused when saved (nothing stored); the rest waits for approval
+    with pytest.raises(InvalidInput, match="301 graphemes: bluesky allows 300, so shorten it by 1"):
+        new(system, c, "A" * 301)
+    with pytest.raises(InvalidInput, match="the post is empty"):
+        new(system, c, " \n ")
+    d = new(system, c, "A" * 300)
+    with pytest.raises(InvalidInput, match="301 graphemes"):
+        do(system, workflow.edit, c.author, d, system.screening, text="A" * 301)
     d2 = new(system, c, "Our new poster", attachments=[{"type": "image", "credit": "IPALA", "alt": ""}])
     do(system, workflow.submit, c.author, d2, system.screening)
     with pytest.raises(Conflict, match="no alt text"):
