@@ -11,7 +11,7 @@ from onevoice.crisis import inbox, incidents, intake, playbooks, queue
 from onevoice.governance.channels import get_channel
 from onevoice.store.models import Comment
 
-from .base import acting_as, app, fail, friendly, operator, read_input, system
+from .base import acting_as, app, friendly, operator, read_input, system
 
 comments_app = typer.Typer(no_args_is_help=True, help="Inbound comments and mentions (3.).")
 incident_app = typer.Typer(no_args_is_help=True, help="Incidents (3.).")

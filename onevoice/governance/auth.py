@@ -24,7 +24,7 @@ from onevoice import audit
 from onevoice.errors import InvalidInput, NotFound, Unauthenticated
 from onevoice.store.models import ApiToken, Member, RoleGrant, WebSession, utcnow
 
-from .members import actor_for, actor_from_grants
+from .members import actor_from_grants
 from .passwords import hash_password, needs_rehash, verify_password
 from .permissions import Action, Actor, require
 

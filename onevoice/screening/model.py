@@ -5,7 +5,7 @@ highlight exactly what the author wrote, whatever the normalizer did to find it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 

@@ -7,7 +7,7 @@ import pytest
 
 from onevoice.errors import InvalidInput
 from onevoice.monitoring import campaigns, kpis
-from onevoice.monitoring.collect import record_followers, record_post_sample, slot_of
+from onevoice.monitoring.collect import record_followers, record_post_sample
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import workflow
 from onevoice.publishing.connectors import PostCounts

@@ -180,7 +180,7 @@ def test_home_says_what_waits_for_the_committee_and_for_an_author(demo_org, cont
     chair = contexts()
     sign_in(chair, live, "chair@example.org", PASSWORD)
     waiting = chair.locator(".waiting-list").inner_text()
-    assert re.search(rf"Incident #\d+ (is due for acknowledgement|is overdue by)", waiting), waiting
+    assert re.search(r"Incident #\d+ (is due for acknowledgement|is overdue by)", waiting), waiting
     assert re.search(r"\d+ drafts? waits? for your review", waiting), waiting
     chair.get_by_role("link", name=re.compile(r"drafts? waits? for your review")).click()
     chair.wait_for_url(f"{live.url}/review")

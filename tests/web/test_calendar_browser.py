@@ -7,7 +7,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM

@@ -190,7 +190,7 @@ def test_refusals_are_shown_on_the_page(org):
     page = ana.get("/inbox?state=all", headers=HTML).text
     assert items(page) == [ours] and f'id="reply-{ours}"' in page and 'name="member_id"' not in page
     assert "The committee assigns, snoozes and marks comments handled." in page
-    assert f'href="/incidents/' not in page
+    assert 'href="/incidents/' not in page
     r = act(ana, ours, action="handled")
     assert r.status_code == 422 and "Only a committee member may do this (3.: the committee handles complaints and crises)" in r.text
     r = act(ana, theirs, action="reply", text="Thanks!")

@@ -20,7 +20,7 @@ from onevoice.system import System
 
 from ..api.screening import take_screening_turn
 from ..deps import Caller, get_system
-from . import draft_history, preview
+from . import draft_history
 from .dates import relative
 from .forms import attempt, redirect
 from .guard import member
@@ -28,7 +28,6 @@ from .paging import paginate
 from .render import page, templates
 
 router = APIRouter()
-templates.env.filters["post_preview"] = preview.post_preview
 COMPOSER_FORM, EDIT_FORM = "draft-form", "edit-form"
 
 

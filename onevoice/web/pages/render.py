@@ -4,32 +4,16 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
 
 from onevoice.urls import http_url
 
-from . import alerts, dates
+from . import alerts, dates, preview
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
 
-def highlight(text: str, findings: list[dict]) -> Markup:
-    """The draft with each finding's span marked; overlapping spans are merged into the first."""
-    spans = sorted((f for f in findings if f.get("end", 0) > f.get("start", 0)), key=lambda f: (f["start"], -f["end"]))
-    out, pos = [], 0
-    for n, f in enumerate(spans, 1):
-        if f["start"] < pos:
-            continue
-        out.append(escape(text[pos:f["start"]]))
-        label = f"{f['clause']} {f.get('clause_title', '')}: {f.get('explanation', '')}"
-        out.append(Markup('<mark class="sev-{sev}" title="{label}" aria-describedby="finding-{n}">{t}</mark>').format(
-            sev=f["severity"], label=label, n=n, t=text[f["start"]:f["end"]]))
-        pos = f["end"]
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
-
-
-templates.env.filters["highlight"] = highlight
+# the post as it will look, findings marked: the composer, the draft page and the self-check
+templates.env.filters["post_preview"] = preview.post_preview
 # Platform and stored addresses become links only when http(s): older rows were stored unchecked.
 templates.env.filters["http_url"] = http_url
 dates.install(templates.env)

@@ -9,8 +9,6 @@ Revises: 0006
 Create Date: 2026-12-02 10:54:56.550118
 """
 from alembic import op
-import sqlalchemy as sa
-import onevoice.store.models.base
 
 
 revision = '0007'
