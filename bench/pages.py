@@ -62,7 +62,7 @@ def _organization(home: Path):
 
 def pages(draft_id: int, incident_id: int) -> list[str]:
     return ["/", "/drafts", "/drafts/new", f"/drafts/{draft_id}", "/check", "/review", "/calendar", "/inbox",
-            "/incidents", f"/incidents/{incident_id}", "/metrics", "/reports", "/admin/members", "/admin/channels",
+            "/incidents", f"/incidents/{incident_id}", "/metrics", "/metrics/definitions", "/reports", "/admin/members", "/admin/channels",
             "/admin/policy", "/admin/audit", "/account"]
 
 
