@@ -70,3 +70,22 @@ def test_the_api_keeps_problem_json_with_the_action_named(ana):
     r = ana.post("/api/v1/reports", json={"period": "2026-Q3"}, headers={"x-csrf-token": "wrong"})
     assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"] == "/problems/expired-form"
+
+
+@pytest.mark.slow
+def test_in_chromium_the_error_page_keeps_the_navigation_and_goes_back(live, new_page):
+    from .conftest import sign_in as browser_sign_in
+
+    with live.system.db.transaction() as s:
+        members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
+    page = new_page(390, 844)  # a phone: the navigation folds behind "Menu"
+    browser_sign_in(page, live, "ana@example.org", PASSWORD)
+    page.goto(f"{live.url}/drafts")
+    assert page.goto(f"{live.url}/drafts/999999").status == 404
+    assert page.get_by_role("heading", name="Not found").is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert page.get_by_role("link", name="New draft", exact=True).is_visible()
+    page.get_by_role("link", name="Go back").click()
+    page.wait_for_url(f"{live.url}/drafts")
+    assert page.goto(f"{live.url}/admin/channels").status == 403
+    assert "Only an administrator may do this" in page.get_by_role("alert").inner_text()
