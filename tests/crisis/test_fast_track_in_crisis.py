@@ -1,12 +1,11 @@
 """In a crisis (3.), the chair's fast-tracked pre-approved response goes out while crisis mode
 pauses every other scheduled post of the channel, and as a reply to the comment it answers.
 
-Against the local Mastodon-API server on both databases (fast), and against Bluesky's own
-reference PDS (slow). Before the fix the publisher skipped every entry of a channel in crisis
+Against a real Mastodon-API server, snac2 (tests/servers/snac.py), on both databases, and against
+Bluesky's own reference PDS. Before the fix the publisher skipped every entry of a channel in crisis
 mode, so the response waited as "scheduled" until crisis mode ended."""
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -17,17 +16,15 @@ from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Comment, Draft, OutboxEntry
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
 from tests.servers.bluesky import bluesky_pds  # noqa: F401  (session fixture: a real local Bluesky PDS)
-from tests.servers.mastodon_api import LocalMastodon
 
 BREACH = "Your post yesterday showed a child's X-ray with the name visible. This is a serious privacy breach."
 
 
 @pytest.fixture
-def mastodon():
-    with LocalMastodon() as server:
-        server.org = server.api.add_account("ipala", followers=1200)
-        server.alice = server.api.add_account("alice", followers=25000)
-        yield server
+def org(snac):
+    """A fresh snac account for the channel (its statuses are its own to count), and its token."""
+    name = snac.new_account("org")
+    return name, snac.token(name)
 
 
 def crisis_ready(system, c, comment: dict) -> tuple[int, int, object]:
@@ -51,10 +48,13 @@ def entry_of(system, draft_id: int) -> OutboxEntry:
         return s.scalar(select(OutboxEntry).where(OutboxEntry.draft_id == draft_id))
 
 
-def test_the_fast_tracked_response_goes_out_in_crisis_mode_as_a_reply(system, mastodon):
-    c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": mastodon.org.token})
-    parent = httpx.post(f"{mastodon.url}/api/v1/statuses", json={"status": BREACH},
-                        headers={"Authorization": f"Bearer {mastodon.alice.token}"}).json()
+def test_the_fast_tracked_response_goes_out_in_crisis_mode_as_a_reply(system, snac, org):
+    name, token = org
+    c = cast(system, "mastodon", base_url=snac.url, handle=name, credentials={"access_token": token})
+    r = snac.http.post(f"{snac.url}/api/v1/statuses", data={"status": BREACH}, timeout=10,
+                       headers={"Authorization": f"Bearer {snac.reader_token('alice')}"})
+    r.raise_for_status()
+    parent = r.json()
     incident_id, comment_id, chair = crisis_ready(system, c, {"id": parent["id"], "text": BREACH, "author": "@alice",
                                                               "author_followers": 25000, "url": parent["url"]})
     ordinary = approved_and_scheduled(system, c, "Join our airway webinar on 3 May!")
@@ -65,8 +65,8 @@ def test_the_fast_tracked_response_goes_out_in_crisis_mode_as_a_reply(system, ma
     outcomes = outbox.publish_due(system.db, system.connector_for)
 
     assert [(o.draft_id, o.status) for o in outcomes] == [(sent, "sent")], outcomes
-    [reply] = [st for st in mastodon.api.state.statuses.values() if st["text"].startswith("We are aware")]
-    assert reply["in_reply_to_id"] == parent["id"] and reply["account"]["username"] == "ipala"
+    [reply] = snac.statuses(name)  # on the server: the one status of the channel's account
+    assert reply["text"].startswith("We are aware") and reply["in_reply_to_id"] == parent["id"]
     with system.db.reader() as s:
         assert s.get(Draft, sent).state == "published"
         assert s.get(Draft, ordinary).state == "scheduled"  # everything else stays paused
@@ -79,11 +79,13 @@ def test_the_fast_tracked_response_goes_out_in_crisis_mode_as_a_reply(system, ma
         incidents.set_crisis_mode(s, chair, incident_id, False)
     [outcome] = outbox.publish_due(system.db, system.connector_for)
     assert (outcome.draft_id, outcome.status) == (ordinary, "sent")
+    assert snac.count(name, "Join our airway webinar on 3 May!") == 1
 
 
-def test_only_the_fast_track_skips_the_pause(system, mastodon):
+def test_only_the_fast_track_skips_the_pause(system, snac, org):
     """An ordinary response drafted in the incident and approved by the committee still waits."""
-    c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": mastodon.org.token})
+    name, token = org
+    c = cast(system, "mastodon", base_url=snac.url, handle=name, credentials={"access_token": token})
     incident_id, comment_id, chair = crisis_ready(system, c, {"id": "999", "text": BREACH, "author": "@alice",
                                                               "author_followers": 25000})
     with system.db.transaction() as s:
@@ -94,7 +96,7 @@ def test_only_the_fast_track_skips_the_pause(system, mastodon):
         workflow.review(s, c.reviewer, d, "approve")
         workflow.schedule(s, chair, d, None)
     assert outbox.publish_due(system.db, system.connector_for) == []
-    assert entry_of(system, d).fast_track is False
+    assert entry_of(system, d).fast_track is False and snac.statuses(name) == []
     with system.db.reader() as s:
         [response] = incidents.response_status(s, s.get(incidents.Incident, incident_id))
         assert response["status"] == "paused"

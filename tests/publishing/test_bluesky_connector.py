@@ -62,6 +62,8 @@ def test_error_mapping_of_rate_limits_and_server_errors():
     assert busy.retryable and busy.retry_after is None
     bad = _error(BadRequestError(response(400, {"retry-after": "7"}, "InvalidRequest", "Invalid TID")))
     assert not bad.retryable and bad.retry_after is None and bad.message == "Bluesky: InvalidRequest: Invalid TID"
+    # whether the call may have done its work: a 5xx may come after the PDS wrote the record; 4xx and 429 did nothing
+    assert busy.outcome_unknown and not limited.outcome_unknown and not bad.outcome_unknown
 
 
 @slow
@@ -102,6 +104,21 @@ def test_publish_twice_with_the_same_key_makes_one_post(bluesky_pds):
     assert [r.uri for r in posts_in_repo(org)] == [first.id]
     other = connector(bluesky_pds, org).publish(PublishRequest(text="Another post", idempotency_key="once-2"))
     assert other.id != first.id and len(posts_in_repo(org)) == 2
+
+
+@slow
+def test_find_published_is_the_record_at_the_key_derived_from_the_idempotency_key(bluesky_pds):
+    """What the outbox asks after an attempt whose outcome is unknown: exact, whenever it was made."""
+    from datetime import datetime, timedelta, timezone
+
+    org = bluesky_pds.create_account("org")
+    c = connector(bluesky_pds, org)
+    request = PublishRequest(text="Found again", idempotency_key="find-1")
+    assert c.find_published(request, datetime.now(timezone.utc)) is None
+    ref = c.publish(request)
+    assert c.find_published(request, datetime.now(timezone.utc) + timedelta(days=1)) == ref  # the key, not the time
+    assert c.find_published(PublishRequest(text="Found again", idempotency_key="find-2"),
+                            datetime.now(timezone.utc) - timedelta(days=1)) is None  # nor the text
 
 
 @slow

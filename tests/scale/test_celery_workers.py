@@ -1,6 +1,7 @@
 """Scale-out: the jobs run on real Celery workers over Redis, against PostgreSQL. A scheduled post
-goes out exactly once to the local Mastodon-API server, and comments pushed to the API in queued
-mode are triaged by the workers, each stored once."""
+goes out exactly once to a real Mastodon-API server that ignores Idempotency-Key (snac2,
+tests/servers/snac.py), so only the outbox's lease keeps two workers from both sending it; and
+comments pushed to the API in queued mode are triaged by the workers, each stored once."""
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +24,6 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import Comment, Draft, InboundBatch
 from onevoice.web.app import create_app
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
-from tests.servers.mastodon_api import LocalMastodon
 
 pytestmark = pytest.mark.slow
 
@@ -66,12 +66,12 @@ def wait_for(check, seconds=60):
 
 
 @pytest.mark.parametrize("system", ["postgresql"], indirect=True)
-def test_publish_job_runs_on_celery_workers(system, tmp_path):
-    with LocalMastodon() as mastodon, celery_workers(system, tmp_path):
+def test_publish_job_runs_on_celery_workers(system, tmp_path, snac):
+    name = snac.new_account("org")
+    with celery_workers(system, tmp_path):
         from onevoice import scale
 
-        org = mastodon.api.add_account("ipala")
-        c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
+        c = cast(system, "mastodon", base_url=snac.url, handle=name, credentials={"access_token": snac.token(name)})
         d = approved_and_scheduled(system, c, "Posted by a Celery worker")
         for _ in range(4):  # the same job sent several times, to several workers: still one post
             scale.job.delay("publish_due")
@@ -82,7 +82,7 @@ def test_publish_job_runs_on_celery_workers(system, tmp_path):
 
         assert wait_for(published)
         time.sleep(2)
-        assert sum(1 for st in mastodon.api.state.statuses.values() if st["text"] == "Posted by a Celery worker") == 1
+        assert snac.count(name, "Posted by a Celery worker") == 1
 
 
 @pytest.mark.parametrize("system", ["postgresql"], indirect=True)

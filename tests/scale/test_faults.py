@@ -1,4 +1,5 @@
-"""Faults: the database restarts in the middle of the work; nothing is lost or done twice."""
+"""Faults: the database restarts in the middle of the work, a worker is killed between the platform
+call and the commit (against snac2, a real Mastodon-API server); nothing is lost or done twice."""
 from __future__ import annotations
 
 import shutil
@@ -54,10 +55,12 @@ def test_database_restart_mid_run(tmp_path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path):
+def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path, snac):
     """A real `onevoice worker` process is killed (SIGKILL) while the platform holds its answer:
-    the post exists on the platform, the database does not know yet. The next worker, after the
-    lease, sends the same idempotency key: still one post, and the draft ends up published."""
+    the post exists on the platform, the database does not know yet. The platform is snac2, which
+    ignores Idempotency-Key, so sending the post again would make a second one; a proxy between the
+    worker and snac holds snac's answer. The next worker, after the lease, looks for the status the
+    dead one made, finds it, and records it: one status on the server, the draft published."""
     import os
     import signal
     import subprocess
@@ -66,29 +69,37 @@ def test_worker_killed_between_the_platform_call_and_the_commit(tmp_path):
     from datetime import timedelta
 
     from onevoice.store.models import utcnow
+    from tests.servers.fault_proxy import FaultProxy
 
     system = make_system(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
-    with LocalMastodon() as mastodon:
-        org = mastodon.api.add_account("ipala")
-        c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-        d = approved_and_scheduled(system, c, "Our spring airway webinar opens for registration today: https://ipala.org/webinars")
-        mastodon.api.state.faults.hold_after_create_s = 30
+    text = "Our spring airway webinar opens for registration today: https://ipala.org/webinars"
+    name = snac.new_account("org")
+    with FaultProxy(snac.url) as proxy:
+        c = cast(system, "mastodon", base_url=proxy.url, handle=name, credentials={"access_token": snac.token(name)})
+        d = approved_and_scheduled(system, c, text)
+        proxy.fail("POST", "/api/v1/statuses", "hold")
         env = {**os.environ, "ONEVOICE_DATABASE_URL": system.settings.database_url, "ONEVOICE_HOME": str(tmp_path),
                "ONEVOICE_SECRET_KEY": system.settings.secret_key}
         worker = subprocess.Popen([str(Path(sys.executable).with_name("onevoice")), "worker", "--once"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while not mastodon.api.state.statuses and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert mastodon.api.state.statuses, "the worker never reached the platform"
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-        mastodon.api.state.faults.hold_after_create_s = 0
+        try:
+            proxy.wait_forwarded("POST", "/api/v1/statuses", timeout=60)  # snac made the status and answered
+            assert snac.count(name, text) == 1
+            time.sleep(0.2)
+            assert worker.poll() is None, "the worker should still be waiting for its answer"
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
+        proxy.release()  # the held answer has nobody to go to any more
         with system.db.reader() as s:
             assert s.get(Draft, d).state == "publishing"  # the commit never happened
         [outcome] = outbox.publish_due(system.db, system.connector_for, now=utcnow() + outbox.LEASE + timedelta(seconds=1))
         assert outcome.status == "sent"
-        with system.db.reader() as s:
-            assert s.get(Draft, d).state == "published"
-        assert [st["text"] for st in mastodon.api.state.statuses.values()] == [
-            "Our spring airway webinar opens for registration today: https://ipala.org/webinars"]
+        posts = [m for m, p, _ in proxy.seen if (m, p) == ("POST", "/api/v1/statuses")]
+        assert len(posts) == 1  # looked up, not sent again
+    with system.db.reader() as s:
+        draft = s.get(Draft, d)
+        assert draft.state == "published"
+    [status] = snac.statuses(name)
+    assert status["text"] == text and draft.published_ref["id"] == status["id"]
+    system.db.dispose()

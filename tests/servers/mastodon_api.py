@@ -1,4 +1,10 @@
-"""A local stand-in for a Mastodon server, for the connector tests.
+"""A local stand-in for a Mastodon server: for what no real server here shows.
+
+The connector, the outbox's fault tests and the polling of mentions run against a real server of
+the Mastodon API, snac2 (tests/servers/snac.py). snac does not show two things mastodon.social
+does, which the tests take from this stand-in: `Idempotency-Key` honoured (snac posts the same key
+twice) and 429 with `X-RateLimit-*` headers (snac has no rate limit). Other tests use it as a fast
+in-process platform where the platform is not what they test (README, "Platforms", lists them).
 
 No Mastodon server can be installed from the package registries this project may use, so this
 implements the part of the documented Mastodon REST API (docs.joinmastodon.org) that onevoice
@@ -92,6 +98,7 @@ class MastodonAPI:
             Route("/api/v1/instance", self.instance),
             Route("/api/v2/instance", self.instance),
             Route("/api/v1/accounts/verify_credentials", self.verify_credentials),
+            Route("/api/v1/accounts/{id}/statuses", self.account_statuses),
             Route("/api/v1/accounts/{id}", self.account),
             Route("/api/v1/statuses", self.post_status, methods=["POST"]),
             Route("/api/v1/statuses/{id}", self.status, methods=["GET", "DELETE"]),
@@ -144,6 +151,17 @@ class MastodonAPI:
             if a.id == request.path_params["id"]:
                 return JSONResponse(self._account_json(a))
         return _error(404, "Record not found")
+
+    async def account_statuses(self, request: Request):
+        """The account's statuses, newest first, `max_id`/`limit` paging (what find_published reads)."""
+        if self._auth(request) is None:
+            return _error(401, "The access token is invalid")
+        aid, q = request.path_params["id"], request.query_params
+        mine = sorted((s for s in self.state.statuses.values() if s["account"]["id"] == aid),
+                      key=lambda s: int(s["id"]), reverse=True)
+        if q.get("max_id"):
+            mine = [s for s in mine if int(s["id"]) < int(q["max_id"])]
+        return JSONResponse([self._status_json(s) for s in mine[: int(q.get("limit", 20))]])
 
     async def post_status(self, request: Request):
         f = self.state.faults
@@ -264,6 +282,9 @@ class MastodonAPI:
             mine = [n for n in mine if n["type"] in types]
         if q.get("since_id"):
             mine = [n for n in mine if int(n["id"]) > int(q["since_id"])]
+        if q.get("min_id"):  # the page right after min_id, newest first (Mastodon: min_id wins over since_id)
+            mine = sorted((n for n in mine if int(n["id"]) > int(q["min_id"])), key=lambda n: int(n["id"]))
+            mine = mine[: int(q.get("limit", 40))]
         if q.get("max_id"):
             mine = [n for n in mine if int(n["id"]) < int(q["max_id"])]
         mine = sorted(mine, key=lambda n: int(n["id"]), reverse=True)[: int(q.get("limit", 40))]

@@ -26,7 +26,12 @@ What snac does differently from Mastodon, which a client (and these helpers) mus
 - no password grant: a token is had by snac's own sign-in step, POST /oauth/x-snac-login (what its sign-in
   form posts), which gives the code for the normal `authorization_code` grant (`token()`).
 - `Idempotency-Key` is ignored: the same key posts twice.
-- replies and mentions go through snac's own queue: they appear 0.3-9 s later (poll with a deadline).
+- replies and mentions go through snac's own queue: they appear 0.3-9 s later (poll with a deadline:
+  `eventually`).
+- followers_count is 0 unless the account shows its contact metrics (`show_contact_metrics` in its
+  user.json): every account made here does, so that followers() reads a real count.
+- GET /api/v1/notifications returns one notification when no `limit` is given, and pages with
+  min_id/max_id only (no since_id); 2.75 also ignores `types[]`.
 """
 from __future__ import annotations
 
@@ -40,8 +45,11 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -187,6 +195,24 @@ def session() -> requests.Session:
     return s
 
 
+def eventually(fn: Callable[[], Any], what: str, timeout: float = 20.0, interval: float = 0.2) -> Any:
+    """Poll `fn` until it returns something truthy (exceptions count as "not yet"), or fail after `timeout`:
+    snac delivers replies and mentions through its queue, seconds later."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            result = fn()
+            if result:
+                return result
+            last = result
+        except Exception as exc:  # noqa: BLE001 - not delivered yet, or a transient error: keep polling
+            last = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"snac did not show {what} within {timeout:.0f} s (last answer: {last!r})")
+        time.sleep(interval)
+
+
 # -- the server ------------------------------------------------------------------------------------------
 
 @dataclass
@@ -203,6 +229,8 @@ class SnacServer:
     passwords: dict[str, str] = field(default_factory=dict)
     apps: dict[str, dict] = field(default_factory=dict)  # token -> the app it was given to (revoking needs it)
     http: requests.Session = field(default_factory=session)
+    _serial: count = field(default_factory=lambda: count(1))
+    _readers: dict[str, str] = field(default_factory=dict)
 
     def snac(self, *args: str, stdin: str | None = None) -> str:
         """Run a snac command on this server's data folder (adduser, resetpwd, ...)."""
@@ -219,7 +247,47 @@ class SnacServer:
         if not m:
             raise RuntimeError(f"snac adduser {name} printed no password: {out}")
         self.passwords[name] = m.group(1)
+        # snac reports followers_count 0 unless the account shows its contact metrics (mastoapi.c)
+        self.set_user_config(name, show_contact_metrics=True)
         return m.group(1)
+
+    def new_account(self, prefix: str = "org") -> str:
+        """A fresh account with a name no other test has (snac runs while it is made): for tests that
+        count what an account has or was told (its statuses, its mentions) on a server shared by the
+        session."""
+        name = f"{prefix}{next(self._serial)}"
+        self.create_account(name)
+        return name
+
+    def set_user_config(self, name: str, **values: Any) -> None:
+        """Change an account's user.json (snac reads it on every request); written whole, then renamed."""
+        path = self.data / "user" / name / "user.json"
+        config = json.loads(path.read_text())
+        config.update(values)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(config, indent=4))
+        tmp.replace(path)
+
+    def reader_token(self, name: str) -> str:
+        """A token for the account, made once and kept, for the tests' own reading of the server."""
+        if name not in self._readers:
+            self._readers[name] = self.token(name)
+        return self._readers[name]
+
+    def statuses(self, name: str, limit: int = 200) -> list[dict]:
+        """The account's statuses as the server lists them (GET /api/v1/accounts/:id/statuses), newest
+        first: what a test counts "on the server"."""
+        auth = {"Authorization": f"Bearer {self.reader_token(name)}"}
+        me = self.http.get(f"{self.url}/api/v1/accounts/verify_credentials", headers=auth, timeout=10)
+        me.raise_for_status()
+        r = self.http.get(f"{self.url}/api/v1/accounts/{me.json()['id']}/statuses", params={"limit": limit},
+                          headers=auth, timeout=10)
+        r.raise_for_status()
+        return r.json()
+
+    def count(self, name: str, text: str) -> int:
+        """How many statuses of the account have this source text, on the server."""
+        return sum(1 for st in self.statuses(name) if st.get("text") == text)
 
     def reset_password(self, name: str) -> str:
         """A new password for the account (`snac resetpwd`); returns it."""
@@ -347,7 +415,11 @@ def start(accounts: tuple[str, ...] = ("alice", "bob"), timeout: float = START_T
         shutil.rmtree(workdir, ignore_errors=True)
         raise RuntimeError(f"snac init failed ({run.returncode}): {run.stderr or run.stdout}")
     config = json.loads((data / "server.json").read_text())
-    config.update(protocol="http", address="127.0.0.1", port=port, dbglevel=1)
+    # num_threads: snac delivers even local replies and mentions by POSTing them to its own inbox, from
+    # the same pool of threads that answers HTTP. With the default (4 on 2 cores) a few deliveries
+    # at once hold every thread while they wait for the inbox, which then no thread answers: they
+    # time out after 6 s and are retried minutes later (a reply took over 20 s to appear).
+    config.update(protocol="http", address="127.0.0.1", port=port, dbglevel=1, num_threads=16)
     (data / "server.json").write_text(json.dumps(config, indent=4))
     with open(workdir / "snac.log", "w") as log:
         proc = subprocess.Popen([*cmd, "httpd", str(data)], stdin=subprocess.DEVNULL, stdout=log,

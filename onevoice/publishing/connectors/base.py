@@ -1,10 +1,19 @@
 """The one protocol every platform connector follows.
 
 Connectors are adapters: they translate between onevoice and a platform's API and hold no
-policy. Publishing is made exactly-once by the outbox (publishing/outbox.py) together with the
-connector's idempotency: `publish` called twice with the same `idempotency_key` must create one
-post and return the same PostRef both times (Mastodon: the Idempotency-Key header; Bluesky: a
-record key derived from the key), so that retrying after a crash never posts twice.
+policy. Publishing is made exactly-once by the outbox (publishing/outbox.py) together with two
+things every connector does:
+- `find_published(request, since)`: the post an earlier attempt at this request made, read back
+  from the platform, or None. The outbox asks it before sending again whenever an earlier
+  attempt's outcome is unknown (a lost answer, a timeout, a 5xx, a worker that died between the
+  platform call and the commit). It cannot rely on the platform deduplicating a repeated call:
+  snac2 and other servers speaking the Mastodon API ignore `Idempotency-Key`, and mastodon.social
+  keeps it for an hour only. Bluesky: the record key derived from the idempotency key; Mastodon:
+  the account's recent statuses compared by text, reply and time (see each connector for why).
+- errors say whether the call may have done its work: `ConnectorError.outcome_unknown`. A
+  connector retries by itself only what reached no server (a refused or reset connect, a read
+  error on a request the server never got); a request that may have been received is never sent
+  again without `find_published` first, and that is the outbox's job, after its own commit.
 """
 from __future__ import annotations
 
@@ -77,15 +86,21 @@ class PlatformLimits:
 class ConnectorError(Exception):
     """A platform call failed. `retryable` for 429/5xx/timeouts (retry with backoff, honouring
     `retry_after` seconds when the platform says); otherwise permanent, and `message` is the
-    platform's own words, shown to the author."""
+    platform's own words, shown to the author.
+
+    `outcome_unknown`: the request may have reached the platform and done its work although no
+    answer saying so arrived (a timeout or a connection lost after sending, a 5xx, which a gateway
+    also sends after the server behind it made the post). False when it certainly did nothing: a
+    connection that could not be opened, a 429 or another 4xx refusal."""
 
     def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
-                 status: int | None = None) -> None:
+                 status: int | None = None, outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+        self.outcome_unknown = outcome_unknown
 
 
 @runtime_checkable
@@ -94,6 +109,12 @@ class Connector(Protocol):
     limits: PlatformLimits
 
     def publish(self, request: PublishRequest) -> PostRef: ...
+
+    def find_published(self, request: PublishRequest, since: datetime) -> PostRef | None:
+        """The post an earlier `publish(request)` made, if the platform has it; None if it has
+        none. `since`: when the first attempt whose outcome is unknown started (the outbox's
+        clock), so that only what was posted from then on is considered."""
+        ...
 
     def delete(self, ref: PostRef) -> None: ...
 

@@ -10,6 +10,9 @@ Exactly once: the post's record key is a TID derived from the outbox's idempoten
 second publish with the same key finds the record already there and returns the same PostRef
 instead of making a copy. The reference PDS answers a create of an existing key with a 500, and a
 timed-out create may have gone through: after a failed create the record is looked up again.
+`find_published`, which the outbox asks after an attempt whose outcome is unknown, is that same
+look-up: the record key is a marker that survives on the server without being in the post's text
+(it is part of the post's at:// address), so Bluesky needs no comparison of text and time.
 
 Errors: 429, 5xx, timeouts and transport failures are ConnectorError(retryable=True), with
 `retry_after` from the Retry-After or RateLimit-Reset headers; other 4xx are permanent and carry
@@ -101,7 +104,8 @@ class BlueskyConnector:
         except PrivateAddress as exc:
             raise ConnectorError(str(exc), retryable=False) from None
         except httpx.TransportError as exc:  # what the SDK lets through (protocol errors, ...)
-            raise ConnectorError(f"Bluesky did not answer: {type(exc).__name__}: {exc}", retryable=True) from None
+            raise ConnectorError(f"Bluesky did not answer: {type(exc).__name__}: {exc}", retryable=True,
+                                 outcome_unknown=not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))) from None
         except AtProtocolError as exc:  # an answer the SDK could not read
             raise ConnectorError(f"Bluesky: {type(exc).__name__}: {exc}", retryable=False) from None
 
@@ -117,11 +121,18 @@ class BlueskyConnector:
                 return None
             raise
 
+    def find_published(self, request: PublishRequest, since: datetime | None = None) -> PostRef | None:
+        """The post an earlier publish of this request made: the record at the key derived from
+        its idempotency key, or None. Exact whenever it was made (`since` is not needed): no
+        other post can have that key."""
+        existing = self._get_post(self.did, record_key(request.idempotency_key))
+        return self._ref(existing.uri, existing.cid) if existing is not None else None
+
     def publish(self, request: PublishRequest) -> PostRef:
         rkey = record_key(request.idempotency_key)
-        existing = self._get_post(self.did, rkey)
+        existing = self.find_published(request)
         if existing is not None:  # an earlier attempt got through: the same post, not a second one
-            return self._ref(existing.uri, existing.cid)
+            return existing
         if len(request.media) > LIMITS.max_media:
             raise ConnectorError(f"Bluesky takes at most {LIMITS.max_media} images per post", retryable=False)
         record = models.AppBskyFeedPost.Record(
@@ -265,12 +276,14 @@ def _error(exc: RequestErrorBase) -> ConnectorError:
     if response is None:  # transport failure or timeout: nothing arrived
         cause = exc.__cause__ or exc.__context__
         what = f"{type(cause).__name__}: {cause}" if cause else type(exc).__name__
-        return ConnectorError(f"Bluesky did not answer: {what}", retryable=True)
+        # a connection that could not be opened sent nothing; any other failure may have come after the request
+        sent = not isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout))
+        return ConnectorError(f"Bluesky did not answer: {what}", retryable=True, outcome_unknown=sent)
     status = response.status_code
     retryable = status in (408, 429) or status >= 500
     retry_after = _retry_after(response.headers or {}) if retryable else None
     return ConnectorError(f"Bluesky: {_message(response)}", retryable=retryable, retry_after=retry_after,
-                          status=status)
+                          status=status, outcome_unknown=status >= 500 or status == 408)
 
 
 def _message(response) -> str:

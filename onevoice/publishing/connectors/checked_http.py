@@ -60,16 +60,22 @@ class _PublicHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _PublicHTTPSConnection
 
 
-class _PublicAdapter(HTTPAdapter):
+class PublicAdapter(HTTPAdapter):
+    """A requests adapter whose connections go to public addresses only. A connector that needs
+    more of its adapter (retries, connection handling) subclasses this one as well as its own."""
+
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
 
 
-def requests_session() -> requests.Session:
-    """A requests session whose connections go to public addresses only."""
+def requests_session(adapter: HTTPAdapter | None = None) -> requests.Session:
+    """A requests session whose connections go to public addresses only (`adapter`: a
+    PublicAdapter with more behaviour; by default a plain one)."""
+    adapter = adapter or PublicAdapter()
+    if not isinstance(adapter, PublicAdapter):
+        raise TypeError("the adapter of a checked session must be a PublicAdapter")
     session = requests.Session()
-    adapter = _PublicAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

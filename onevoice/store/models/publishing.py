@@ -71,8 +71,9 @@ class OutboxEntry(Base):
     """One platform call to make (publish or delete), made exactly once.
 
     The idempotency key is fixed when the entry is written; every retry sends the same key, so
-    the platform turns a repeated call into the same post. `lease_until` marks an entry a worker
-    is sending: if that worker dies, the lease runs out and another worker sends it again."""
+    a platform that honours it turns a repeated call into the same post. `lease_until` marks an
+    entry a worker is sending: if that worker dies, the lease runs out and another worker takes it,
+    looking first for the post the dead one may have made (`outcome_unknown_since`)."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("idempotency_key"),)
@@ -92,3 +93,7 @@ class OutboxEntry(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # a pre-approved response the chair fast-tracked in a crisis: crisis mode does not pause it (3.)
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the first attempt whose outcome is still unknown started (None: every attempt so far
+    # is known to have made nothing). Set in the claim's transaction, committed before the platform
+    # call; the next attempt then asks the platform for the post (find_published) before sending.
+    outcome_unknown_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
