@@ -15,12 +15,11 @@ from onevoice.store.models import Draft
 from tests.conftest import make_system
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
 from tests.servers import postgres_cluster
-from tests.servers.mastodon_api import LocalMastodon
 
 pytestmark = pytest.mark.slow
 
 
-def test_database_restart_mid_run(tmp_path):
+def test_database_restart_mid_run(tmp_path, snac):
     if not postgres_cluster.available():
         pytest.fail("Debian's PostgreSQL binaries are needed for this test")
     # the cluster runs as the 'postgres' user, who cannot enter pytest's private tmp folders
@@ -30,22 +29,20 @@ def test_database_restart_mid_run(tmp_path):
     cluster.start()
     try:
         system = make_system(cluster.url, tmp_path)
-        with LocalMastodon() as mastodon:
-            org = mastodon.api.add_account("ipala")
-            c = cast(system, "mastodon", base_url=mastodon.url, credentials={"access_token": org.token})
-            ids = [approved_and_scheduled(system, c, f"Post number {n}") for n in range(3)]
-            cluster.stop()
-            with pytest.raises(OperationalError):
-                outbox.publish_due(system.db, system.connector_for)
-            publish = next(j for j in JOBS if j.name == "publish_due")
-            run_job(system, publish)  # the scheduler's loop survives a database outage
-            cluster.start()
-            outcomes = outbox.publish_due(system.db, system.connector_for)
-            assert [o.status for o in outcomes] == ["sent"] * 3
-            with system.db.reader() as s:
-                assert all(s.get(Draft, d).state == "published" for d in ids)
-            assert sorted(st["text"] for st in mastodon.api.state.statuses.values()) == [
-                "Post number 0", "Post number 1", "Post number 2"]
+        org = snac.new_account("ipala")  # the platform is a real Mastodon-API server (snac2)
+        c = cast(system, "mastodon", base_url=snac.url, credentials={"access_token": snac.token(org)})
+        ids = [approved_and_scheduled(system, c, f"Post number {n}") for n in range(3)]
+        cluster.stop()
+        with pytest.raises(OperationalError):
+            outbox.publish_due(system.db, system.connector_for)
+        publish = next(j for j in JOBS if j.name == "publish_due")
+        run_job(system, publish)  # the scheduler's loop survives a database outage
+        cluster.start()
+        outcomes = outbox.publish_due(system.db, system.connector_for)
+        assert [o.status for o in outcomes] == ["sent"] * 3
+        with system.db.reader() as s:
+            assert all(s.get(Draft, d).state == "published" for d in ids)
+        assert sorted(st["text"] for st in snac.statuses(org)) == ["Post number 0", "Post number 1", "Post number 2"]
         system.db.dispose()
     finally:
         try:

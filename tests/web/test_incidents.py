@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -17,7 +17,6 @@ from onevoice.publishing import outbox, workflow
 from onevoice.store.models import AuditEvent, Comment, Incident
 from onevoice.web.app import create_app
 from onevoice.web.pages.committee import countdown
-from tests.servers.mastodon_api import LocalMastodon
 
 from .signin import sign_in
 
@@ -27,11 +26,11 @@ BREACH = "Your post yesterday showed a child's X-ray with the name visible. This
 
 
 @pytest.fixture
-def mastodon():
-    with LocalMastodon() as server:
-        server.org = server.api.add_account("ipala", followers=1200)
-        server.alice = server.api.add_account("alice", followers=25000)
-        yield server
+def mastodon(snac):
+    """The organization's and alice's accounts on a real Mastodon-API server (snac2)."""
+    org, alice = snac.new_account("ipala"), snac.new_account("alice")
+    return SimpleNamespace(url=snac.url, server=snac, org=org, org_token=snac.token(org), alice=alice,
+                           alice_token=snac.token(alice))
 
 
 @pytest.fixture
@@ -40,14 +39,16 @@ def crisis(sqlite_system, mastodon):
     system = sqlite_system
     with system.db.transaction() as s:
         ch = channels.add_channel(s, SYSTEM, system.box, "mastodon", "ipala", base_url=mastodon.url,
-                                  credentials={"access_token": mastodon.org.token})
+                                  credentials={"access_token": mastodon.org_token})
         members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair",))
         members.add_member(s, SYSTEM, "cm@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", ch)
         channel_id = ch.id
-    parent = httpx.post(f"{mastodon.url}/api/v1/statuses", json={"status": BREACH},
-                        headers={"Authorization": f"Bearer {mastodon.alice.token}"}).json()
+    posted = mastodon.server.http.post(f"{mastodon.url}/api/v1/statuses", data={"status": BREACH}, timeout=10,
+                                       headers={"Authorization": f"Bearer {mastodon.alice_token}"})
+    posted.raise_for_status()
+    parent = posted.json()
     [incident_id] = intake.ingest(system.db, channel_id, [{"id": parent["id"], "text": BREACH, "author": "@alice",
                                                            "author_followers": 25000}], "import").incidents
     return system, channel_id, incident_id, parent
@@ -140,7 +141,7 @@ def test_the_chair_fast_tracks_a_reply_in_crisis_mode_and_sees_it_sent(crisis, m
     assert outcome.status == "sent", outcome.detail
     responses = text(chair.get(f"/incidents/{iid}", headers=HTML).text).split("Responses")[1].split("Timeline")[0]
     assert re.search(r"\(fast-tracked\): Sent as a reply to @alice \w{3} \d+ \w{3}, \d\d:\d\d \(UTC\)", responses), responses
-    [reply] = [st for st in mastodon.api.state.statuses.values() if st["text"].startswith("We are aware")]
+    [reply] = [st for st in mastodon.server.statuses(mastodon.org) if st["text"].startswith("We are aware")]
     assert reply["in_reply_to_id"] == parent["id"]
     timeline = text(chair.get(f"/incidents/{iid}", headers=HTML).text).split("Timeline")[1]
     assert "Carla Chair fast-tracked the pre-approved response “holding-statement”" in timeline
@@ -156,8 +157,7 @@ def test_a_failed_response_says_why(crisis, mastodon):
         workflow.submit(s, chair_actor, d, system.screening)
         workflow.review(s, members.actor_for(members.get_member(s, "cm@example.org")), d, "approve")
         workflow.schedule(s, chair_actor, d, None)
-    mastodon.org.token = "revoked"  # the platform refuses the channel's token from now on
-    mastodon.api.state.accounts.pop("token-ipala")
+    mastodon.server.revoke(mastodon.org_token)  # the platform refuses the channel's token from now on
     [outcome] = outbox.publish_due(system.db, system.connector_for)
     assert outcome.status == "failed"
     responses = text(client(system, "chair@example.org").get(f"/incidents/{iid}", headers=HTML).text)
