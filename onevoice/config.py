@@ -26,6 +26,12 @@ ONEVOICE_ALLOW_PRIVATE_URLS 1: channel base URLs may point at loopback/private a
 ONEVOICE_LOGIN_MAX_FAILURES wrong passwords in a row before sign-in slows down (5): then each attempt
                            must wait 1 s, 2 s, 4 s, ... after the last one (refused, uncounted, meanwhile)
 ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900)
+
+Notifications (NOTIFY_VARIABLES; their meaning is in onevoice/notify/config.py, which parses them):
+ONEVOICE_SMTP_*, ONEVOICE_CHAT_WEBHOOKS, ONEVOICE_WEBHOOK_SECRET, ONEVOICE_MATRIX_*, ONEVOICE_NOTIFY_*
+
+This module is the one place an ONEVOICE_* variable is read from the environment; every one of them
+is in the README's configuration table (tests/foundation/test_settings_documented.py checks both).
 """
 from __future__ import annotations
 
@@ -35,6 +41,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onevoice.errors import InvalidInput
+
+# the notification variables, read by `notify_env` and parsed by onevoice.notify.config.NotifyConfig
+SMTP_PREFIX = "ONEVOICE_SMTP_"
+NOTIFY_VARIABLES = (
+    "ONEVOICE_SMTP_HOST", "ONEVOICE_SMTP_PORT", "ONEVOICE_SMTP_FROM", "ONEVOICE_SMTP_USER",
+    "ONEVOICE_SMTP_PASSWORD", "ONEVOICE_SMTP_STARTTLS", "ONEVOICE_SMTP_SSL",
+    "ONEVOICE_CHAT_WEBHOOKS", "ONEVOICE_WEBHOOK_SECRET",
+    "ONEVOICE_MATRIX_HOMESERVER", "ONEVOICE_MATRIX_TOKEN", "ONEVOICE_MATRIX_ROOM",
+    "ONEVOICE_NOTIFY_MAX_ATTEMPTS", "ONEVOICE_NOTIFY_TIMEOUT",
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +88,8 @@ class Settings:
                    retention_days=int(env.get("ONEVOICE_RETENTION_DAYS", 0)),
                    login_max_failures=int(env.get("ONEVOICE_LOGIN_MAX_FAILURES", 5)),
                    login_lockout_seconds=int(env.get("ONEVOICE_LOGIN_LOCKOUT_SECONDS", 900)),
-                   smtp={k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items()
-                         if k.startswith("ONEVOICE_SMTP_")},
+                   smtp={k[len(SMTP_PREFIX):].lower(): v for k, v in env.items()
+                         if k.startswith(SMTP_PREFIX)},
                    intake=_choice(env, "ONEVOICE_INTAKE", ("inline", "queued")),
                    broker_url=env.get("ONEVOICE_BROKER_URL", ""),
                    scheduler=_choice(env, "ONEVOICE_SCHEDULER", ("on", "off")) == "on",
@@ -85,6 +101,13 @@ class Settings:
                    audit_key=env.get("ONEVOICE_AUDIT_KEY") or _stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
                    allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
+
+
+def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The notification variables set in `env` (default: the process environment), as given:
+    every ONEVOICE_SMTP_* one and the others of NOTIFY_VARIABLES. NotifyConfig parses them."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in env.items() if k.startswith(SMTP_PREFIX) or k in NOTIFY_VARIABLES}
 
 
 def _flag(env: dict, name: str) -> bool:

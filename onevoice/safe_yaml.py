@@ -52,7 +52,7 @@ def _one_line(exc: yaml.YAMLError) -> str:
 def load(text: str):
     """One YAML document, or UnsafeYaml."""
     _check_size(text)
-    loader = _BoundedLoader(text)
+    loader = _loader(text)
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -61,10 +61,18 @@ def load(text: str):
         loader.dispose()
 
 
+def _loader(text: str) -> "_BoundedLoader":
+    # the reader checks the characters as it is made: a control character is refused there
+    try:
+        return _BoundedLoader(text)
+    except yaml.YAMLError as exc:
+        raise UnsafeYaml(_one_line(exc)) from None
+
+
 def load_all(text: str) -> list:
     """Every document of a YAML stream, or UnsafeYaml; the node budget covers them all."""
     _check_size(text)
-    loader = _BoundedLoader(text)
+    loader = _loader(text)
     try:
         docs = []
         while loader.check_data():

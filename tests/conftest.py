@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,16 +14,9 @@ import pytest
 from onevoice.config import Settings
 from onevoice.system import System
 
+from tests.servers import PG_HOST, PG_PORT, postgres_available
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-
-
-def postgres_available() -> bool:
-    try:
-        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -142,9 +134,9 @@ def bluesky_pds():
 
 @pytest.fixture(scope="session")
 def bluesky_full():
-    """The full local Bluesky network with the AppView (threads, counts, notifications)."""
-    if not postgres_available():
-        pytest.fail("the Bluesky AppView needs PostgreSQL on 127.0.0.1:5432")
+    """The full local Bluesky network with the AppView (threads, counts, notifications). Its index
+    is on the PostgreSQL server at 127.0.0.1:5432, or in a throwaway cluster when there is none
+    (tests/servers/bluesky.py)."""
     from tests.servers import bluesky
 
     network = bluesky.start(full=True)

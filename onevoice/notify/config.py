@@ -1,8 +1,8 @@
 """Where notifications go and how hard delivery tries: one small, immutable config.
 
-Read from the environment (through `Settings.smtp` for the SMTP part, so the application's
-settings stay the one source). Every variable is optional; a notification on a channel without
-its settings is marked failed at once, with the setting to add in `last_error` (the chair and the
+Read from the environment through onevoice.config (`Settings.smtp` for the SMTP part, so the
+application's settings stay the one source, and `config.notify_env` for the rest). Every variable
+is optional; a notification on a channel without its settings is marked failed at once, with the setting to add in `last_error` (the chair and the
 admin see it in the app and `onevoice doctor` lists it); Retry puts it back once it is set.
 
 E-mail (SMTP, via smtplib)
@@ -32,9 +32,10 @@ Delivery
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
+
+from onevoice.config import SMTP_PREFIX, notify_env
 
 WEBHOOK_FORMATS = ("slack", "teams")
 
@@ -66,8 +67,8 @@ class NotifyConfig:
     @classmethod
     def from_env(cls, settings: Any = None, env: dict[str, str] | None = None) -> "NotifyConfig":
         """From the environment; SMTP values in `settings.smtp` (config.Settings) take precedence."""
-        env = dict(os.environ if env is None else env)
-        smtp = {k[len("ONEVOICE_SMTP_"):].lower(): v for k, v in env.items() if k.startswith("ONEVOICE_SMTP_")}
+        env = notify_env(env)
+        smtp = {k[len(SMTP_PREFIX):].lower(): v for k, v in env.items() if k.startswith(SMTP_PREFIX)}
         smtp.update(getattr(settings, "smtp", None) or {})
         return cls(
             smtp_host=smtp.get("host", ""),

@@ -15,7 +15,6 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Comment, Draft, OutboxEntry
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
-from tests.servers.bluesky import bluesky_pds  # noqa: F401  (session fixture: a real local Bluesky PDS)
 
 BREACH = "Your post yesterday showed a child's X-ray with the name visible. This is a serious privacy breach."
 

@@ -8,7 +8,8 @@ import pytest
 
 from onevoice import notify
 from onevoice.store.models import utcnow
-from tests.servers.smtp import LocalSMTP, free_port
+from tests.servers import free_port
+from tests.servers.smtp import LocalSMTP
 
 from .helpers import only, rows
 

@@ -76,7 +76,7 @@ def test_unknown_alias_fails_at_once(db, matrix, mconfig):
 
 
 def test_homeserver_down_is_retried(db, mconfig):
-    from tests.servers.smtp import free_port
+    from tests.servers import free_port
 
     with db.transaction() as s:
         notify.enqueue(s, "matrix", "!room:localhost", "s", "b")

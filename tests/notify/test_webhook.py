@@ -107,7 +107,7 @@ def test_timeout_is_retried(db, hook, config):
 
 
 def test_connection_refused_is_retried(db, config):
-    from tests.servers.smtp import free_port
+    from tests.servers import free_port
 
     _enqueue(db, f"http://127.0.0.1:{free_port()}/hook")
     assert notify.deliver_due(db, config)["retried"] == 1

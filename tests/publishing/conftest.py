@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.servers.bluesky import bluesky_full, bluesky_pds  # noqa: F401  (session fixtures: real local Bluesky)
 from tests.servers.mastodon_api import LocalMastodon
 
 

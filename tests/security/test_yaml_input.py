@@ -32,6 +32,14 @@ def test_depth_nodes_and_size_are_bounded():
     assert safe_yaml.load("a: [1, {b: c}]") == {"a": [1, {"b": "c"}]}
 
 
+@pytest.mark.parametrize("text", ["\x1f", "name: a\x07b", "\ufffe"])
+def test_control_characters_are_a_yaml_refusal_not_a_crash(text):
+    # found by schemathesis: PyYAML's reader refuses them while the loader is made, before parsing
+    for load in (safe_yaml.load, safe_yaml.load_all):
+        with pytest.raises(safe_yaml.UnsafeYaml, match="special characters"):
+            load(text)
+
+
 def test_a_pack_with_aliases_is_a_pack_error():
     with pytest.raises(PolicyPackError, match="aliases"):
         parse_pack("pack: x\nversion: 1\n" + LAUGHS)

@@ -7,7 +7,7 @@ https://github.com/bluesky-social/atproto), installed once into a cache folder o
 (~/.cache/onevoice-test/bluesky/<versions>/, or $ONEVOICE_TEST_CACHE/bluesky/<versions>/), reused by every
 later run; `npm install` only runs when that folder is missing (first run: about 70 s; with no npm cache more).
 
-Two flavours, each a session fixture:
+Two flavours, each a session fixture of tests/conftest.py:
   bluesky_pds   PLC + PDS (SQLite, disk blobs): posting, replies, blobs, records, sessions. About 2 s to start.
   bluesky_full  PLC + PDS + AppView (bsky) + Ozone: threads, counts, notifications, profiles. About 4-5 s.
 The full network keeps its index in a fresh database on the PostgreSQL server at 127.0.0.1:5432 (CI runs one:
@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -37,12 +36,11 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.servers import free_port, npm
+from tests.servers import PG_HOST, PG_PORT, free_port, npm, postgres_available
 
 PACKAGES = {"@atproto/dev-env": "0.3.215", "@atproto/pds": "0.4.217"}
 SCRIPT = Path(__file__).with_name("bluesky_network.js")
 PASSWORD = "onevoice-test-pass"
-PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS = os.environ.get("ONEVOICE_TEST_REDIS", "127.0.0.1:6379")
 PREFIX = "onevoice_bsky_"  # + the pid of the test process + random: what a killed session left behind is found
 START_TIMEOUT = float(os.environ.get("ONEVOICE_BSKY_START_TIMEOUT", "120"))
@@ -52,20 +50,12 @@ def ensure_installed() -> Path:
     return npm.installed("bluesky", PACKAGES)
 
 
-def postgres_running() -> bool:
-    try:
-        socket.create_connection((PG_HOST, PG_PORT), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 class _Postgres:
     """A fresh database for one network: on the machine's server, else in a throwaway cluster."""
 
     def __init__(self, workdir: Path) -> None:
         self.cluster = None
-        if postgres_running():
+        if postgres_available():
             host, port = PG_HOST, PG_PORT
         else:
             from tests.servers import postgres_cluster
@@ -262,18 +252,3 @@ def eventually(fn: Callable[[], Any], what: str, timeout: float = 30.0, interval
         time.sleep(interval)
         interval = min(interval * 1.5, 1.0)
 
-
-@pytest.fixture(scope="session")
-def bluesky_pds():
-    """PLC + PDS, started once per test session (shared with any other user of the same flavour)."""
-    network = start(full=False)
-    yield network
-    network.stop()
-
-
-@pytest.fixture(scope="session")
-def bluesky_full():
-    """PLC + PDS + AppView + Ozone, started once per test session; its database is dropped at the end."""
-    network = start(full=True)
-    yield network
-    network.stop()

@@ -17,7 +17,6 @@ import hmac
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+
+from tests.servers import free_port
 
 VERSION = "1.163.2"
 CACHE = Path(os.environ.get("ONEVOICE_TEST_CACHE", Path.home() / ".cache" / "onevoice-test")) / "synapse"
@@ -45,12 +46,6 @@ def ensure_installed() -> Path:
     subprocess.run([str(py), "-m", "pip", "install", "-q", f"matrix-synapse=={VERSION}"], check=True,
                    timeout=900, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return py
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -119,7 +114,7 @@ def start(timeout: float = 90.0) -> MatrixServer:
     t0 = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="onevoice-synapse-"))
     cfg = folder / "homeserver.yaml"
-    port = _free_port()
+    port = free_port()
     subprocess.run([str(py), "-m", "synapse.app.homeserver", "--server-name", SERVER_NAME, "--config-path", str(cfg),
                     "--data-directory", str(folder), "--generate-config", "--report-stats=no"],
                    check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

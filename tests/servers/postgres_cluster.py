@@ -5,9 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
+
+from tests.servers import free_port
 
 
 def _bin() -> Path | None:
@@ -22,9 +23,7 @@ def available() -> bool:
 class Cluster:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mailbox
 import shutil
-import socket
 from email.message import Message
 from pathlib import Path
 
@@ -19,11 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port
 
 
 class _Handler(Mailbox):

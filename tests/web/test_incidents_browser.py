@@ -16,7 +16,6 @@ from onevoice.notify import NotifyConfig
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Draft
 from tests.servers import npm
-from tests.servers.bluesky import bluesky_pds  # noqa: F401  (session fixture: a real local Bluesky PDS)
 
 from .conftest import PASSWORD, sign_in
 from .test_accessibility import AXE, WCAG_AA
