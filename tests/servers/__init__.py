@@ -1,7 +1,13 @@
 """Real servers the tests start on loopback and stop again."""
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import tempfile
+from pathlib import Path
 
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432  # the machine's PostgreSQL server (CI runs one)
@@ -20,3 +26,37 @@ def postgres_available() -> bool:
         return True
     except OSError:
         return False
+
+
+def alive(pid: str) -> bool:
+    """Whether the process a work folder is named after still runs (a name that is no pid: keep it)."""
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True
+    return True
+
+
+def sweep_workdirs(prefix: str) -> None:
+    """Remove the work folders `<tmp>/<prefix>-<pid>-...` of test sessions killed before they could."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}-*"):
+        if not alive(folder.name[len(prefix) + 1:].split("-")[0]):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started in its own process group: SIGTERM, then SIGKILL after `timeout`."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+    except ProcessLookupError:
+        pass

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -36,7 +35,7 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.servers import PG_HOST, PG_PORT, free_port, npm, postgres_available
+from tests.servers import PG_HOST, PG_PORT, alive, free_port, npm, postgres_available, sweep_workdirs, terminate
 
 PACKAGES = {"@atproto/dev-env": "0.3.215", "@atproto/pds": "0.4.217"}
 SCRIPT = Path(__file__).with_name("bluesky_network.js")
@@ -82,7 +81,7 @@ class _Postgres:
     def _sweep(self) -> None:
         """Drop the databases of test sessions that were killed before they could (their process is gone)."""
         for (name,) in self._sql(f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"):
-            if not _alive(name[len(PREFIX):].split("_")[0]):
+            if not alive(name[len(PREFIX):].split("_")[0]):
                 self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def drop(self) -> None:
@@ -146,35 +145,9 @@ _LOCK = threading.Lock()
 _RUNNING: dict[bool, BlueskyNetwork] = {}
 
 
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return True  # not one of ours: leave it
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
-
-
-def _sweep_workdirs() -> None:
-    for folder in Path(tempfile.gettempdir()).glob("onevoice-bsky-*"):
-        if not _alive(folder.name.split("-")[2]):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 def _terminate(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
+        terminate(proc, timeout=15)
     finally:
         if proc.stdin:
             proc.stdin.close()
@@ -193,7 +166,7 @@ def start(full: bool = False, timeout: float = START_TIMEOUT) -> BlueskyNetwork:
             running.users += 1
             return running
     cwd = ensure_installed()
-    _sweep_workdirs()
+    sweep_workdirs("onevoice-bsky")
     workdir = Path(tempfile.mkdtemp(prefix=f"onevoice-bsky-{os.getpid()}-"))
     postgres = _Postgres(workdir) if full else None
     env = {**os.environ, "TMPDIR": str(workdir), "NODE_PATH": str(cwd / "node_modules"),

@@ -54,7 +54,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.servers import free_port
+from tests.servers import free_port, sweep_workdirs, terminate
 from tests.servers.npm import ROOT
 
 VERSION = os.environ.get("ONEVOICE_SNAC_VERSION", "2.96")
@@ -350,41 +350,9 @@ class SnacServer:
             return ""
 
     def stop(self) -> None:
-        _terminate(self.process)
+        terminate(self.process)
         self.http.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return True  # not one of ours: leave it
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
-
-
-def _sweep_workdirs() -> None:
-    """Remove the data folders of test sessions that were killed before they could (their process is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob("onevoice-snac-*"):
-        if not _alive(folder.name.split("-")[2]):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _terminate(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
 
 
 try:  # looked up here, not in the forked child: dlopen after fork in a process with threads can deadlock
@@ -403,7 +371,7 @@ def _die_with_parent() -> None:
 def start(accounts: tuple[str, ...] = ("alice", "bob"), timeout: float = START_TIMEOUT) -> SnacServer:
     """Install (once) and start a snac2 server with a fresh data folder; call .stop() when done."""
     version, cmd, install_seconds = install()
-    _sweep_workdirs()
+    sweep_workdirs("onevoice-snac")
     workdir = Path(tempfile.mkdtemp(prefix=f"onevoice-snac-{os.getpid()}-"))
     port = free_port()
     host, url, data = f"localhost:{port}", f"http://127.0.0.1:{port}", workdir / "data"

@@ -56,6 +56,13 @@ def signed_in(demo_org, browser):
         ctx.close()
 
 
+def axe_violations(page) -> list[str]:
+    """What axe-core finds against WCAG 2.1 A and AA on the page as it is now (axe must be loaded in it)."""
+    return page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+        .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length}x, e.g. ${v.nodes[0].target.join(' ')}`
+                             + ` ${(v.nodes[0].failureSummary || '').split('\\n')[1] || ''}`)""", WCAG_AA)
+
+
 def every_page(demo_org):
     live, draft_id, incident_id = demo_org
     for email, rows in pages(draft_id, incident_id).items():
@@ -69,10 +76,7 @@ def test_every_page_meets_wcag_aa_as_axe_measures_it(demo_org, signed_in):
         for view in ("desktop", "phone"):
             page = signed_in[email, view]
             assert page.goto(url).status == 200, url
-            violations = page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-                .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length}x, e.g. ${v.nodes[0].target.join(' ')}`
-                                     + ` ${(v.nodes[0].failureSummary || '').split('\\n')[1] || ''}`)""", WCAG_AA)
-            problems += [f"{name} [{view}]: {v}" for v in violations]
+            problems += [f"{name} [{view}]: {v}" for v in axe_violations(page)]
             if view == "desktop" and name not in SHOT_ELSEWHERE:
                 shot(page, name, full_page=False)  # the first screenful: long lists would make huge files
     assert problems == [], "\n".join(problems)

@@ -19,7 +19,7 @@ from tests.servers import npm
 from tests.servers.smtp import smtp_server  # noqa: F401 -- session fixture: the real SMTP server
 
 from .conftest import PASSWORD, LiveServer, sign_in
-from .test_accessibility import AXE, PHONE, WCAG_AA
+from .test_accessibility import AXE, PHONE, axe_violations
 from .test_browser import shot
 
 pytestmark = pytest.mark.slow
@@ -42,11 +42,6 @@ def contexts(browser):
     yield make
     for ctx in made:
         ctx.close()
-
-
-def axe_violations(page) -> list[str]:
-    return page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => `${v.id}: ${v.nodes[0].target.join(' ')}`)""", WCAG_AA)
 
 
 def check_and_shoot(page, name: str, problems: list[str]) -> None:

@@ -7,16 +7,14 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import workflow
 from onevoice.store.models import Draft, Member, OutboxEntry, utcnow
-from onevoice.web.app import create_app
 
-from .signin import sign_in
+from .signin import csrf, signed_in_client
 
 PASSWORD = "a long password 1"
 UTC = timezone.utc
@@ -48,14 +46,10 @@ def org(sqlite_system):
     return system, post
 
 
-def client(system, email="rui@example.org") -> TestClient:
-    c = TestClient(create_app(system, scheduler=False))
-    assert sign_in(c, email, PASSWORD, follow_redirects=False).status_code == 303
-    return c
+def client(system, email="rui@example.org"):
+    return signed_in_client(system, email)
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def lisbon_now():

@@ -19,19 +19,13 @@ from onevoice.store.models import Channel, Draft
 from tests.servers import npm
 
 from .conftest import PASSWORD, sign_in
-from .test_accessibility import AXE, WCAG_AA
+from .test_accessibility import AXE, axe_violations
 from .test_browser import shot
 
 pytestmark = pytest.mark.slow
 RUI = "rui@example.org"
 # a patient's case (2.d) and a private phone number (2.a): both block, both with a redaction
 TEXT = "Met a 6-year-old today with a rare airway case.\nCall me on 555-0143 for the details: https://ipala.org/airway"
-
-
-def axe_violations(page) -> list[str]:
-    return page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length}x, e.g. ${v.nodes[0].target.join(' ')}`)""",
-                         WCAG_AA)
 
 
 def setup(system) -> dict:

@@ -19,7 +19,7 @@ from onevoice.publishing import limits, workflow
 from onevoice.store.models import AuditEvent, Draft
 from onevoice.web.app import create_app
 
-from .signin import sign_in
+from .signin import csrf, signed_in_client
 
 PASSWORD = "a long password 1"
 HTML = {"accept": "text/html"}
@@ -42,14 +42,8 @@ def org(sqlite_system):
     return system, ids
 
 
-def client(system, email) -> TestClient:
-    c = TestClient(create_app(system, scheduler=False))
-    assert sign_in(c, email, PASSWORD, follow_redirects=False).status_code == 303
-    return c
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def compose(c: TestClient, **fields):
@@ -81,7 +75,7 @@ def panel(html: str) -> str:
 
 def test_the_composer_carries_each_channels_limits_from_the_server(org):
     system, ids = org
-    page = client(system, "ana@example.org").get("/drafts/new", headers=HTML).text
+    page = signed_in_client(system, "ana@example.org").get("/drafts/new", headers=HTML).text
     for cid, platform in ((ids["masto"], "mastodon"), (ids["sky"], "bluesky")):
         rules = limits.LIMITS[platform]
         option = re.search(rf'<option value="{cid}"[^>]*>', page, re.S).group(0)
@@ -97,7 +91,7 @@ def test_the_composer_carries_each_channels_limits_from_the_server(org):
 
 def test_check_without_script_counts_previews_and_screens(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     r = compose(ana, channel=str(ids["masto"]), text=PHONE + "\r\nMore: https://ipala.org/renewals",
                 image1_url="https://ipala.org/poster.png", image1_alt="", action="check")
     assert r.status_code == 200
@@ -113,7 +107,7 @@ def test_check_without_script_counts_previews_and_screens(org):
 def test_the_bluesky_counter_counts_graphemes(org):
     system, ids = org
     text = "👩🏽‍⚕️ " * 3 + "webinar"
-    r = compose(client(system, "ana@example.org"), channel=str(ids["sky"]), text=text, action="check")
+    r = compose(signed_in_client(system, "ana@example.org"), channel=str(ids["sky"]), text=text, action="check")
     assert f"{3 * 2 + 7} of 300 graphemes" in text_of(r.text)
 
 
@@ -124,7 +118,7 @@ def test_the_bluesky_counter_counts_graphemes(org):
 ])
 def test_empty_and_over_length_drafts_are_refused_and_nothing_is_stored(org, text, words):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     for action in ("save", "submit"):
         r = compose(ana, channel=str(ids["masto"]), text=text, action=action)
         assert r.status_code == 422, r.text
@@ -134,7 +128,7 @@ def test_empty_and_over_length_drafts_are_refused_and_nothing_is_stored(org, tex
 
 def test_over_length_on_bluesky_says_by_how_much(org):
     system, ids = org
-    r = compose(client(system, "ana@example.org"), channel=str(ids["sky"]), text="A" * 310, action="save")
+    r = compose(signed_in_client(system, "ana@example.org"), channel=str(ids["sky"]), text="A" * 310, action="save")
     assert r.status_code == 422
     assert "The text is 310 graphemes: bluesky allows 300, so shorten it by 10." in text_of(r.text)
     assert "310 of 300 graphemes" in text_of(r.text) and 'class="counter over"' in r.text
@@ -156,7 +150,7 @@ def test_the_service_refuses_them_too_so_the_api_answers_problem_json(org):
 
 def test_a_block_finding_asks_for_confirmation_before_submitting(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     r = compose(ana, channel=str(ids["masto"]), text=PHONE, action="submit")
     assert r.status_code == 200
     assert "This will need the chair's override" in text_of(r.text)
@@ -173,7 +167,7 @@ def test_a_block_finding_asks_for_confirmation_before_submitting(org):
 
 def test_apply_the_suggested_fix_without_script(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     checked = compose(ana, channel=str(ids["masto"]), text=PHONE, action="check").text
     button = re.search(r'<button type="submit" class="secondary fix-button"[^>]*value="(\d+:\d+)"', checked, re.S)
     assert button, "a redaction is offered as a one-click fix"
@@ -191,7 +185,7 @@ def test_apply_the_suggested_fix_without_script(org):
 
 def test_a_saved_draft_shows_its_screening_and_the_live_check_agrees(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     text = PHONE + " Photo below."
     fields = {"channel": str(ids["masto"]), "text": text, "image1_url": "https://ipala.org/p.png",
               "image1_alt": "Our stand at the congress"}
@@ -217,13 +211,13 @@ def test_a_draft_never_screened_does_not_say_no_findings(org):
         ana = members.actor_for(members.get_member(s, "ana@example.org"))
         d = workflow.create_draft(s, ana, ids["masto"], PHONE)  # as the API and the CLI make them
         draft_id = d.id
-    page = client(system, "ana@example.org").get(f"/drafts/{draft_id}", headers=HTML).text
+    page = signed_in_client(system, "ana@example.org").get(f"/drafts/{draft_id}", headers=HTML).text
     assert "No findings." not in page and "Not screened yet" in text_of(page)
 
 
 def test_findings_show_once_on_a_draft_the_author_edits(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     r = compose(ana, channel=str(ids["masto"]), text=PHONE, action="save")
     page = ana.get(r.headers["location"], headers=HTML).text
     assert page.count('<ol class="findings"') == 1 and page.count('id="live-screening"') == 1
@@ -235,7 +229,7 @@ def test_findings_show_once_on_a_draft_the_author_edits(org):
 
 def test_the_draft_page_fix_applies_to_the_edited_text_without_saving(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     r = compose(ana, channel=str(ids["masto"]), text=PHONE, action="save")
     draft_id = int(re.search(r"/drafts/(\d+)", r.headers["location"]).group(1))
     page = ana.get(f"/drafts/{draft_id}", headers=HTML).text
@@ -249,7 +243,7 @@ def test_the_draft_page_fix_applies_to_the_edited_text_without_saving(org):
 
 def test_submitting_a_saved_blocked_draft_asks_for_confirmation(org):
     system, ids = org
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     r = compose(ana, channel=str(ids["masto"]), text=PHONE, action="save")
     draft_id = int(re.search(r"/drafts/(\d+)", r.headers["location"]).group(1))
     page = ana.get(f"/drafts/{draft_id}", headers=HTML).text
@@ -268,7 +262,7 @@ def test_the_live_check_is_rate_limited_and_bounded(org):
     import dataclasses
 
     system.settings = dataclasses.replace(system.settings, screen_per_minute=2, max_draft_chars=100)
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     assert post(ana, "/drafts/check", channel=str(ids["masto"]), text="a" * 101).status_code == 413
     statuses = [post(ana, "/drafts/check", channel=str(ids["masto"]), text="Hello").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -291,7 +285,7 @@ def test_history_is_told_in_sentences_in_the_viewers_time_zone(org):
     with system.db.transaction() as s:
         m = members.get_member(s, "ana@example.org")
         m.timezone = "America/New_York"
-    page = text_of(client(system, "ana@example.org").get(f"/drafts/{draft_id}", headers=HTML).text)
+    page = text_of(signed_in_client(system, "ana@example.org").get(f"/drafts/{draft_id}", headers=HTML).text)
     history = page[page.index("History"):]
     for sentence in ("Ana Author wrote the draft; screening found nothing",
                      "Ana Author saved revision 2; screening found nothing",
@@ -337,7 +331,7 @@ def test_the_review_queue_shows_author_channel_age_and_findings_oldest_first(org
     system, ids = org
     fresh, old, older = _in_review(system, ids, [(CLEAN, timedelta(minutes=5)), (PHONE, timedelta(hours=3, minutes=10)),
                                                  ("Webinar on Friday.", timedelta(days=2, hours=1))])
-    r = client(system, "rui@example.org").get("/review", headers=HTML)
+    r = signed_in_client(system, "rui@example.org").get("/review", headers=HTML)
     assert r.status_code == 200
     rows = re.findall(r"<tr>\s*<td><a href=\"/drafts/(\d+)\">.*?</tr>", r.text, re.S)
     assert [int(i) for i in rows] == [older, old, fresh], "oldest first"
@@ -351,14 +345,14 @@ def test_the_review_queue_shows_author_channel_age_and_findings_oldest_first(org
 
 def test_the_review_queue_is_the_committees(org):
     system, _ = org
-    r = client(system, "ana@example.org").get("/review", headers=HTML)
+    r = signed_in_client(system, "ana@example.org").get("/review", headers=HTML)
     assert r.status_code == 403 and "committee" in text_of(r.text).lower()
 
 
 def test_reject_asks_for_confirmation_first(org):
     system, ids = org
     [draft_id] = _in_review(system, ids, [(CLEAN, timedelta(hours=1))])
-    rui = client(system, "rui@example.org")
+    rui = signed_in_client(system, "rui@example.org")
     r = post(rui, f"/drafts/{draft_id}/reject", comment="Off-topic for the channel.")
     assert r.status_code == 200 and "Reject draft" in r.text and "cannot edit or resubmit" in text_of(r.text)
     assert 'name="confirmed" value="yes"' in r.text and "Off-topic for the channel." in r.text
@@ -373,14 +367,14 @@ def test_reject_asks_for_confirmation_first(org):
 def test_a_confirmed_reject_without_a_reason_comes_back_to_the_second_step(org):
     system, ids = org
     [draft_id] = _in_review(system, ids, [(CLEAN, timedelta(hours=1))])
-    r = post(client(system, "rui@example.org"), f"/drafts/{draft_id}/reject", comment="", confirmed="yes")
+    r = post(signed_in_client(system, "rui@example.org"), f"/drafts/{draft_id}/reject", comment="", confirmed="yes")
     assert r.status_code == 422 and "comment is required" in text_of(r.text) and "Reject draft" in r.text
 
 
 def test_override_asks_for_confirmation_first(org):
     system, ids = org
     [draft_id] = _in_review(system, ids, [(PHONE, timedelta(hours=1))])
-    chair = client(system, "chair@example.org")
+    chair = signed_in_client(system, "chair@example.org")
     page = chair.get(f"/drafts/{draft_id}", headers=HTML).text
     assert "Override block findings" in page
     reason = "The officer asked us to publish this number; consent on file."
@@ -400,7 +394,7 @@ def test_the_drafts_list_is_paged_and_keeps_its_filter(org):
     with system.db.transaction() as s:
         ana = members.actor_for(members.get_member(s, "ana@example.org"))
         made = [workflow.create_draft(s, ana, ids["masto"], f"Webinar number {n}.").id for n in range(120)]
-    rui = client(system, "rui@example.org")
+    rui = signed_in_client(system, "rui@example.org")
     first = rui.get("/drafts", headers=HTML).text
     rows = [int(i) for i in re.findall(r'<tr>\s*<td><a href="/drafts/(\d+)">', first)]
     assert rows == sorted(made, reverse=True)[:50], "newest first, 50 a page"
@@ -420,7 +414,7 @@ def test_no_draft_page_has_inline_script_or_style(org):
 
     system, ids = org
     [draft_id] = _in_review(system, ids, [(PHONE, timedelta(hours=1))])
-    ana, chair = client(system, "ana@example.org"), client(system, "chair@example.org")
+    ana, chair = signed_in_client(system, "ana@example.org"), signed_in_client(system, "chair@example.org")
     pages = {"/drafts/new": ana.get("/drafts/new", headers=HTML), "/drafts": ana.get("/drafts", headers=HTML),
              "draft (author)": ana.get(f"/drafts/{draft_id}", headers=HTML),
              "draft (chair)": chair.get(f"/drafts/{draft_id}", headers=HTML),

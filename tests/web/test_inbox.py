@@ -16,7 +16,7 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import Comment, Draft, Incident
 from onevoice.web.app import create_app
 
-from .signin import sign_in
+from .signin import csrf, signed_in_client
 
 PASSWORD = "a long password 1"
 HTML = {"accept": "text/html"}
@@ -56,14 +56,8 @@ def add(system, channel_id, n, **kw) -> int:
         return c.id
 
 
-def client(system, email) -> TestClient:
-    c = TestClient(create_app(system, scheduler=False))
-    assert sign_in(c, email, PASSWORD, follow_redirects=False).status_code == 303
-    return c
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def items(html: str) -> list[int]:
@@ -80,7 +74,7 @@ def test_fifty_a_page_newest_first_with_the_filters_kept(org):
     system, ids = org
     made = [add(system, ids["ours"] if n % 2 else ids["theirs"], n,
                 category="complaint" if n % 3 == 0 else "question") for n in range(1, 71)]
-    rita = client(system, "rita@example.org")
+    rita = signed_in_client(system, "rita@example.org")
     first = rita.get("/inbox", headers=HTML)
     assert first.status_code == 200
     assert items(first.text) == list(reversed(made))[:50]
@@ -107,7 +101,7 @@ def test_each_comment_shows_its_facts_in_words(org):
     cid = add(system, ids["ours"], 7, category="complaint", severity=2, escalate=True, incident_id=ids["incident"],
               assigned_to=ids["rita"], url="https://example.social/@person7/7",
               text="My registration was refused again <script>alert(1)</script>")
-    html = client(system, "cleo@example.org").get("/inbox", headers=HTML).text
+    html = signed_in_client(system, "cleo@example.org").get("/inbox", headers=HTML).text
     card = html[html.index(f'id="comment-{cid}"'):]
     assert "@person7.example" in card and "8,638 followers" in card
     assert "Category: complaint" in card and "Severity 2 of 3: serious" in card and "Escalated" in card
@@ -123,7 +117,7 @@ def test_each_comment_shows_its_facts_in_words(org):
 def test_assign_snooze_handle_and_reopen_from_the_page(org):
     system, ids = org
     cid = add(system, ids["ours"], 1)
-    cleo = client(system, "cleo@example.org")
+    cleo = signed_in_client(system, "cleo@example.org")
     page = cleo.get("/inbox", headers=HTML).text
     assert '<option value="%d">Rita Responder</option>' % ids["rita"] in page
 
@@ -132,7 +126,7 @@ def test_assign_snooze_handle_and_reopen_from_the_page(org):
     assert r.status_code == 303 and r.headers["location"].startswith(back + "&flash=")
     shown = cleo.get(r.headers["location"], headers=HTML).text
     assert f"Comment {cid}: Assigned." in shown and "Assigned to: <strong>Rita Responder</strong>" in shown
-    assert items(client(system, "rita@example.org").get("/inbox?state=mine", headers=HTML).text) == [cid]
+    assert items(signed_in_client(system, "rita@example.org").get("/inbox?state=mine", headers=HTML).text) == [cid]
 
     r = act(cleo, cid, until="4h")
     assert r.status_code == 303 and "for%204%20hours" in r.headers["location"]
@@ -157,7 +151,7 @@ def test_assign_snooze_handle_and_reopen_from_the_page(org):
 def test_reply_from_the_inbox_lands_in_the_review_queue(org):
     system, ids = org
     cid = add(system, ids["ours"], 3, incident_id=ids["incident"])
-    rita = client(system, "rita@example.org")
+    rita = signed_in_client(system, "rita@example.org")
     r = act(rita, cid, action="reply", text="Registration opens on Monday: see ipala.org/join.")
     assert r.status_code == 303
     draft_id = int(re.match(r"/drafts/(\d+)\?flash=", r.headers["location"]).group(1))
@@ -165,13 +159,13 @@ def test_reply_from_the_inbox_lands_in_the_review_queue(org):
         d = s.get(Draft, draft_id)
         assert (d.kind, d.state, d.reply_to["id"], d.incident_id) == ("reply", "in_review", f"p{ids['ours']}-3",
                                                                      ids["incident"])
-    assert f"/drafts/{draft_id}" in client(system, "cleo@example.org").get("/review", headers=HTML).text
+    assert f"/drafts/{draft_id}" in signed_in_client(system, "cleo@example.org").get("/review", headers=HTML).text
 
 
 def test_refusals_are_shown_on_the_page(org):
     system, ids = org
     ours, theirs = add(system, ids["ours"], 1), add(system, ids["theirs"], 2)
-    cleo, ana = client(system, "cleo@example.org"), client(system, "ana@example.org")
+    cleo, ana = signed_in_client(system, "cleo@example.org"), signed_in_client(system, "ana@example.org")
     # Cleo is on the committee but not authorized on the channel: no reply box, a reason instead
     page = cleo.get("/inbox", headers=HTML).text
     assert f'id="reply-{ours}"' not in page and "Only an authorized member of ours may reply on it" in page
@@ -202,7 +196,7 @@ def test_refusals_are_shown_on_the_page(org):
 def test_forms_need_the_token_and_return_only_to_the_inbox(org):
     system, ids = org
     cid = add(system, ids["ours"], 1)
-    cleo = client(system, "cleo@example.org")
+    cleo = signed_in_client(system, "cleo@example.org")
     r = cleo.post(f"/inbox/{cid}", data={"action": "handled"}, headers=HTML, follow_redirects=False)
     assert r.status_code == 403
     for back in ("https://evil.example/inbox", "//evil.example/inbox", "/drafts"):
@@ -215,9 +209,9 @@ def test_forms_need_the_token_and_return_only_to_the_inbox(org):
 def test_a_bad_filter_says_so_and_shows_the_open_list(org):
     system, ids = org
     cid = add(system, ids["ours"], 1)
-    r = client(system, "cleo@example.org").get("/inbox?state=later&severity=9", headers=HTML)
+    r = signed_in_client(system, "cleo@example.org").get("/inbox?state=later&severity=9", headers=HTML)
     assert r.status_code == 200 and "must be one of: open" in r.text and items(r.text) == [cid]
-    assert client(system, "cleo@example.org").get("/inbox?escalated=1", headers=HTML).status_code == 200
+    assert signed_in_client(system, "cleo@example.org").get("/inbox?escalated=1", headers=HTML).status_code == 200
 
 
 def test_the_api_does_the_same(org):

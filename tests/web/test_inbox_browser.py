@@ -17,18 +17,12 @@ from onevoice.store.models import Channel, Comment, Draft
 from tests.servers import npm
 
 from .conftest import PASSWORD, sign_in
-from .test_accessibility import AXE, WCAG_AA
+from .test_accessibility import AXE, axe_violations
 from .test_browser import shot
 
 pytestmark = pytest.mark.slow
 RITA = "rita@example.org"
 TEXT = "When does registration for the spring course open? I could not find it on the site."
-
-
-def axe_violations(page) -> list[str]:
-    return page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length}x, e.g. ${v.nodes[0].target.join(' ')}`)""",
-                         WCAG_AA)
 
 
 def setup(system) -> tuple[int, str]:

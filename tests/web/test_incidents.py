@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from onevoice.crisis import intake, playbooks
@@ -15,10 +14,9 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import AuditEvent, Comment, Incident
-from onevoice.web.app import create_app
 from onevoice.web.pages.committee import countdown
 
-from .signin import sign_in
+from .signin import signed_in_client
 
 PASSWORD = "a long password 1"
 HTML = {"accept": "text/html"}
@@ -54,10 +52,6 @@ def crisis(sqlite_system, mastodon):
     return system, channel_id, incident_id, parent
 
 
-def client(system, email):
-    c = TestClient(create_app(system, scheduler=False))
-    assert sign_in(c, email, PASSWORD, follow_redirects=False).status_code == 303
-    return c
 
 
 def post(c, path, **data):
@@ -85,7 +79,7 @@ def test_countdown_reads_due_and_overdue():
 
 def test_owner_countdown_and_timeline_in_sentences(crisis):
     system, _, iid, _ = crisis
-    chair = client(system, "chair@example.org")
+    chair = signed_in_client(system, "chair@example.org")
     board = text(chair.get("/incidents", headers=HTML).text)
     assert f"#{iid}" in board and "Owner: nobody yet" in board and re.search(r"Acknowledge: due in 1[45] min", board)
     page = chair.get(f"/incidents/{iid}", headers=HTML).text
@@ -125,9 +119,9 @@ def test_the_chair_fast_tracks_a_reply_in_crisis_mode_and_sees_it_sent(crisis, m
         workflow.review(s, members.actor_for(members.get_member(s, "cm@example.org")), proposal, "approve")
         comment_id = s.scalar(select(Comment.id).where(Comment.platform_id == parent["id"]))
 
-    committee = client(system, "cm@example.org").get(f"/incidents/{iid}", headers=HTML).text
+    committee = signed_in_client(system, "cm@example.org").get(f"/incidents/{iid}", headers=HTML).text
     assert "Fast-track a pre-approved response" not in committee  # the chair's alone
-    chair = client(system, "chair@example.org")
+    chair = signed_in_client(system, "chair@example.org")
     page = chair.get(f"/incidents/{iid}", headers=HTML).text
     assert '<details class="confirm">' in page and "Turn on crisis mode…" in page  # each asks to confirm
     assert f'<option value="{comment_id}" selected>@alice:' in page  # the reply goes to the comment by default
@@ -160,12 +154,12 @@ def test_a_failed_response_says_why(crisis, mastodon):
     mastodon.server.revoke(mastodon.org_token)  # the platform refuses the channel's token from now on
     [outcome] = outbox.publish_due(system.db, system.connector_for)
     assert outcome.status == "failed"
-    responses = text(client(system, "chair@example.org").get(f"/incidents/{iid}", headers=HTML).text)
+    responses = text(signed_in_client(system, "chair@example.org").get(f"/incidents/{iid}", headers=HTML).text)
     assert "Failed: " in responses and "token is invalid" in responses
 
 
 def test_the_incident_pages_stay_with_the_committee(crisis):
     system, _, iid, _ = crisis
-    ana = client(system, "ana@example.org")
+    ana = signed_in_client(system, "ana@example.org")
     assert ana.get("/incidents", headers=HTML).status_code == 403
     assert ana.get(f"/incidents/{iid}", headers=HTML).status_code == 403

@@ -18,16 +18,11 @@ from onevoice.store.models import Channel, Draft
 from tests.servers import npm
 
 from .conftest import PASSWORD, sign_in
-from .test_accessibility import AXE, WCAG_AA
+from .test_accessibility import AXE, axe_violations
 from .test_browser import setup_org, shot
 
 pytestmark = pytest.mark.slow
 BREACH = "Your post yesterday showed a child's X-ray with the name visible. This is a serious privacy breach."
-
-
-def axe_violations(page) -> list[str]:
-    return page.evaluate("""async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => `${v.id}: ${v.nodes.length}x, e.g. ${v.nodes[0].target.join(' ')}`)""", WCAG_AA)
 
 
 def crisis_org(system, bluesky_pds):
