@@ -7,7 +7,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432  # the machine's PostgreSQL server (CI runs one)
@@ -60,3 +63,24 @@ def terminate(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait(timeout=5)
     except ProcessLookupError:
         pass
+
+
+def poll_until(fn: Callable[[], Any], what: str, server: str, timeout: float, interval: float,
+               growth: float = 1.0) -> Any:
+    """Poll `fn` until it returns something truthy (exceptions count as "not yet"), or fail after
+    `timeout`: real servers deliver replies, mentions and counts through their own queues. The
+    wait between tries grows by `growth`, up to a second."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            result = fn()
+            if result:
+                return result
+            last = result
+        except Exception as exc:  # noqa: BLE001 - not delivered yet, or a transient error: keep polling
+            last = exc
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{server} did not show {what} within {timeout:.0f} s (last answer: {last!r})")
+        time.sleep(interval)
+        interval = min(interval * growth, 1.0)

@@ -35,7 +35,8 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.servers import PG_HOST, PG_PORT, alive, free_port, npm, postgres_available, sweep_workdirs, terminate
+from tests.servers import (PG_HOST, PG_PORT, alive, free_port, npm, poll_until, postgres_available, sweep_workdirs,
+                           terminate)
 
 PACKAGES = {"@atproto/dev-env": "0.3.215", "@atproto/pds": "0.4.217"}
 SCRIPT = Path(__file__).with_name("bluesky_network.js")
@@ -208,20 +209,6 @@ def start(full: bool = False, timeout: float = START_TIMEOUT) -> BlueskyNetwork:
 
 
 def eventually(fn: Callable[[], Any], what: str, timeout: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll `fn` until it returns something truthy (exceptions count as "not yet"), or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            result = fn()
-            if result:
-                return result
-            last = result
-        except Exception as exc:  # noqa: BLE001 - not indexed yet, or a transient error: keep polling
-            last = exc
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the local Bluesky network did not show {what} within {timeout:.0f} s "
-                                 f"(last answer: {last!r})")
-        time.sleep(interval)
-        interval = min(interval * 1.5, 1.0)
+    """`poll_until` for this server: the AppView indexes what the PDS stores, later."""
+    return poll_until(fn, what, "the local Bluesky network", timeout, interval, growth=1.5)
 

@@ -54,7 +54,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.servers import free_port, sweep_workdirs, terminate
+from tests.servers import free_port, poll_until, sweep_workdirs, terminate
 from tests.servers.npm import ROOT
 
 VERSION = os.environ.get("ONEVOICE_SNAC_VERSION", "2.96")
@@ -196,21 +196,8 @@ def session() -> requests.Session:
 
 
 def eventually(fn: Callable[[], Any], what: str, timeout: float = 20.0, interval: float = 0.2) -> Any:
-    """Poll `fn` until it returns something truthy (exceptions count as "not yet"), or fail after `timeout`:
-    snac delivers replies and mentions through its queue, seconds later."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            result = fn()
-            if result:
-                return result
-            last = result
-        except Exception as exc:  # noqa: BLE001 - not delivered yet, or a transient error: keep polling
-            last = exc
-        if time.monotonic() > deadline:
-            raise AssertionError(f"snac did not show {what} within {timeout:.0f} s (last answer: {last!r})")
-        time.sleep(interval)
+    """`poll_until` for this server: snac delivers replies and mentions through its queue, seconds later."""
+    return poll_until(fn, what, "snac", timeout, interval)
 
 
 # -- the server ------------------------------------------------------------------------------------------
