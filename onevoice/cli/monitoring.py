@@ -104,10 +104,11 @@ def campaign_link(campaign: str, url: str, label: str = ""):
 @app.command()
 @friendly
 def demo(force: bool = typer.Option(False, help="replace an existing demo organization"),
-         seed: int = typer.Option(2026, help="random seed (the same seed gives the same data)")):
+         seed: int = typer.Option(2026, help="random seed (the same seed gives the same data)"),
+         days: int = typer.Option(365, min=7, max=3650, help="how many days back the demo reaches")):
     """Fill a clearly labeled DEMO organization with a year of posts, comments, incidents and metrics."""
     from onevoice.monitoring import demo as demo_service
 
-    result = demo_service.generate(system(), seed=seed, force=force)
+    result = demo_service.generate(system(), seed=seed, force=force, days=days)
     for line in result.lines():
         typer.echo(line)

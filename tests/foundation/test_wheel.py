@@ -108,10 +108,10 @@ def test_installed_wheel_runs_init_screen_demo_report(installed: Path, tmp_path:
     assert blocked.returncode in (0, 1), blocked.stderr
     assert "2.a" in blocked.stdout, blocked.stdout
 
-    demo = _run([str(onevoice), "demo"], cwd=run_dir, env=env, timeout=600)
+    demo = _run([str(onevoice), "demo", "--days", "30"], cwd=run_dir, env=env, timeout=600)
     assert "demo organization ready" in demo.stdout
 
-    out, year = tmp_path / "reports", str(date.today().year)  # the demo fills the past year
+    out, year = tmp_path / "reports", str(date.today().year)  # the demo fills the last 30 days
     report = _run([str(onevoice), "report", "--period", year, "--out", str(out)], cwd=run_dir, env=env)
     html = out / f"onevoice-report-{year}.html"
     assert str(html) in report.stdout
