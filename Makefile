@@ -30,7 +30,7 @@ browser:
 
 ## The whole test suite, real-server and browser tests included.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 ## Only the fast tests (no real servers, no browser).
 test-fast: $(STAMP)

@@ -159,9 +159,5 @@ def snac():
 def pytest_collection_modifyitems(items):
     # a fixture cannot carry a mark, so every test that uses the snac server is marked slow here
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        if "snac" in fixtures:
+        if "snac" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-        if "demo_org" in fixtures:
-            # one worker makes the demo organization (about 25 s) for all of them (`--dist loadgroup`)
-            item.add_marker(pytest.mark.xdist_group("demo_org"))

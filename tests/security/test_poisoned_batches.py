@@ -185,3 +185,41 @@ def test_polling_stores_the_good_mentions_and_moves_on(system, api):
     assert result.new == 3 and result.errors == ["item 2: 'author_followers' must be between 0 and 2147483647"]
     with system.db.reader() as s:
         assert s.get(InboundCursor, cid).since_id == "4"
+
+
+def test_the_channels_page_retries_and_gives_up_dead_letters(system, api):
+    """No dead end to the command line: the admin retries or gives up a dead letter on the page."""
+    client, cid, tokens = api
+    # as a page's form: the tokens' JSON content type would hide the form fields
+    admin = {"Authorization": tokens["admin@example.org"]["Authorization"], "accept": "text/html"}
+
+    def dead_letter(text: str) -> int:
+        queue.accept(system.db, cid, [{"id": text, "text": text}], "import")
+
+        def breaks(text, followers=None):
+            raise RuntimeError("the encoder is missing")
+
+        for _ in range(queue.MAX_ATTEMPTS):
+            queue.drain(system.db, system.settings, triage=breaks)
+        with system.db.reader() as s:
+            return s.scalar(select(InboundBatch.id).order_by(InboundBatch.id.desc()))
+
+    first = dead_letter("first")
+    page = client.get("/admin/channels", headers=admin).text
+    assert f"Try batch {first} again" in page and f"Give batch {first} up" in page and "onevoice comments" not in page
+    r = client.post(f"/admin/channels/failed/{first}/retry", headers=admin, follow_redirects=False)
+    assert r.status_code == 303 and "queued again" in client.get(r.headers["location"], headers=admin).text
+    assert queue.drain(system.db, system.settings) == 1 and "first" in stored(system)
+
+    second = dead_letter("second")
+    refused = client.post(f"/admin/channels/failed/{second}/discard", headers=admin)
+    assert refused.status_code == 422 and "tick the box" in refused.text
+    with system.db.reader() as s:
+        assert s.get(InboundBatch, second) is not None  # nothing given up without the box
+    r = client.post(f"/admin/channels/failed/{second}/discard", data={"confirm": "yes"}, headers=admin)
+    assert r.status_code == 200 and f"Batch {second} was given up" in r.text
+    with system.db.reader() as s:
+        assert s.get(InboundBatch, second) is None
+    assert client.post(f"/admin/channels/failed/{second}/retry", headers=admin).status_code == 422
+    committee = {"Authorization": tokens["cm@example.org"]["Authorization"], "accept": "text/html"}
+    assert client.post(f"/admin/channels/failed/{first}/retry", headers=committee).status_code in (403, 422)

@@ -365,3 +365,31 @@ async def channel_active(channel_id: int, request: Request, who: Caller = Depend
     return redirect(f"/admin/channels/{channel_id}", "Channel reactivated." if active else
                     "Channel deactivated: nothing is published or read on it until it is reactivated.")
 
+
+
+# -- pushed comments that could not be stored (dead letters) -------------------------------------------
+
+@router.post("/channels/failed/{batch_id:int}/{action}")
+async def dead_letter(batch_id: int, action: str, request: Request, who: Caller = Depends(member),
+                      system: System = Depends(get_system)):
+    """Try a dead letter again once its cause is fixed, or give it up (the box says what is lost)."""
+    from onevoice.crisis import queue
+
+    form = await request.form()
+
+    def go() -> str:
+        with system.db.transaction() as s:
+            if action == "retry":
+                queue.retry(s, who.actor, batch_id)
+                return f"Batch {batch_id} is queued again: a worker stores its comments."
+            if action == "discard":
+                if _text(form, "confirm") != "yes":
+                    raise InvalidInput(f"tick the box to give batch {batch_id} up: its comments are lost")
+                queue.discard(s, who.actor, batch_id)
+                return f"Batch {batch_id} was given up; the audit log keeps what it was."
+            raise InvalidInput("unknown action")
+
+    done, error = attempt(go)
+    if error:
+        return _list_page(request, who, system, status=422, error=error)
+    return redirect("/admin/channels", done)
