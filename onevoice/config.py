@@ -81,7 +81,7 @@ class Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("ONEVOICE_HOME", "var")).resolve()
         url = env.get("ONEVOICE_DATABASE_URL") or f"sqlite:///{home / 'onevoice.db'}"
-        key = env.get("ONEVOICE_SECRET_KEY") or _stored_secret(home)
+        key = env.get("ONEVOICE_SECRET_KEY") or stored_secret(home)
         return cls(home=home, database_url=url, secret_key=key,
                    policy_pack=env.get("ONEVOICE_POLICY_PACK", "ipala"),
                    base_url=env.get("ONEVOICE_BASE_URL", "http://127.0.0.1:8000"),
@@ -98,7 +98,7 @@ class Settings:
                    secure_cookies=_flag(env, "ONEVOICE_SECURE_COOKIES"),
                    trusted_proxies=tuple(p.strip() for p in env.get("ONEVOICE_TRUSTED_PROXIES", "").split(",")
                                          if p.strip()),
-                   audit_key=env.get("ONEVOICE_AUDIT_KEY") or _stored_secret(home, "audit.key"),
+                   audit_key=env.get("ONEVOICE_AUDIT_KEY") or stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
                    allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
 
@@ -144,7 +144,7 @@ def make_home(home: Path) -> None:
         os.chmod(home, 0o700)  # mkdir's mode is filtered by the umask
 
 
-def _stored_secret(home: Path, name: str = "secret.key") -> str:
+def stored_secret(home: Path, name: str = "secret.key") -> str:
     path = home / name
     if path.exists():
         return path.read_text().strip()

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from onevoice import audit
-from onevoice.config import Settings, _stored_secret, make_home
+from onevoice.config import Settings, stored_secret, make_home
 from onevoice.errors import InvalidInput, NotFound
 from onevoice.governance.auth import LoginPolicy
 from onevoice.governance.channels import CredentialBox
@@ -123,7 +123,7 @@ def _with_audit_key(settings: Settings) -> Settings:
     CLI and the workers of the same home agree with it. An empty key is never used."""
     if settings.audit_key:
         return settings
-    return replace(settings, audit_key=_stored_secret(settings.home, "audit.key"))
+    return replace(settings, audit_key=stored_secret(settings.home, "audit.key"))
 
 
 def _pack_file(name_or_path: str) -> Path:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 from onevoice.screening.normalize import ScreenText
-from onevoice.screening.personal_info import _EMAIL, _PHONE, _digits_only, _is_phone
+from onevoice.screening.personal_info import EMAIL, PHONE, digits_only, is_phone
 
 SEVERITY = {1: "minor", 2: "serious", 3: "CRISIS"}
 EXCERPT = 200
@@ -28,11 +28,11 @@ def mask_personal_data(text: str) -> str:
     not a date is masked even without a cue word."""
     st = ScreenText(text)
     view = st.digits
-    spans = [view.to_original(m.start(), m.end()) for m in _EMAIL.finditer(view.text)]
-    for m in _PHONE.finditer(view.text):
+    spans = [view.to_original(m.start(), m.end()) for m in EMAIL.finditer(view.text)]
+    for m in PHONE.finditer(view.text):
         candidate = m.group()
-        if _is_phone(candidate, view.text[max(0, m.start() - 80):m.start()]) or (
-                len(_digits_only(candidate)) >= 9 and not _DATE.match(candidate.strip())):
+        if is_phone(candidate, view.text[max(0, m.start() - 80):m.start()]) or (
+                len(digits_only(candidate)) >= 9 and not _DATE.match(candidate.strip())):
             spans.append(view.to_original(m.start(), m.end()))
     spans += [(m.start(), m.end()) for m in _HANDLE.finditer(text)]
     out, pos = [], 0

@@ -195,7 +195,7 @@ def _record_failure(db: Database, entry_id: int, exc: ConnectorError, now: datet
             entry.status, entry.due_at = "pending", now + timedelta(seconds=delay)
             if entry.action == "publish" and draft.state == "publishing":
                 draft.state = next_state(draft.state, "retry_later")
-            audit.record(s, WORKER, f"outbox.retry", "draft", draft.id, before, {"state": draft.state},
+            audit.record(s, WORKER, "outbox.retry", "draft", draft.id, before, {"state": draft.state},
                          {"error": exc.message, "attempt": entry.attempts, "retry_in_s": delay,
                           "outcome_unknown": outcome_unknown})
             return Outcome(entry.id, draft.id, entry.action, "retry", exc.message)
@@ -206,7 +206,7 @@ def _record_failure(db: Database, entry_id: int, exc: ConnectorError, now: datet
             if exc.retryable and outcome_unknown and entry.action == "publish":
                 # the last attempt got no answer: the author should look before posting it again by hand
                 draft.error += " (the platform did not say whether the last attempt went through: check the account)"
-        audit.record(s, WORKER, f"outbox.failed", "draft", draft.id, before, {"state": draft.state},
+        audit.record(s, WORKER, "outbox.failed", "draft", draft.id, before, {"state": draft.state},
                      {"error": exc.message, "attempts": entry.attempts, "action": entry.action})
         return Outcome(entry.id, draft.id, entry.action, "failed", exc.message)
 

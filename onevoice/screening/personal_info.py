@@ -19,7 +19,7 @@ _ANY_DIGIT = re.compile(r"\d")
 
 # --- phone numbers -----------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/])")
+PHONE = re.compile(r"(?<![\w/#.=-])\+?\(?\d(?:[ \t().\-–—/]{0,3}\d){6,15}(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w/])")
 _NOT_PHONE_BEFORE = re.compile(
     r"(?:doi|isbn|issn|id|meeting|room|poster|posters|abstract|abstracts|member|ref|order|invoice|"
     r"p-|nr\.?|no\.?|n°|#|zoom\.us/j/|version|v|"
@@ -41,12 +41,12 @@ _ID_LABEL_NEAR = re.compile(
 _FICTIONAL = re.compile(r"555")
 
 
-def _digits_only(s: str) -> str:
+def digits_only(s: str) -> str:
     return re.sub(r"\D", "", s)
 
 
-def _is_phone(candidate: str, before: str) -> bool:
-    digits = _digits_only(re.split(r"\s?(?:x|ext\.?)\s?(?=\d+$)", candidate)[0])
+def is_phone(candidate: str, before: str) -> bool:
+    digits = digits_only(re.split(r"\s?(?:x|ext\.?)\s?(?=\d+$)", candidate)[0])
     if not 7 <= len(digits) <= 15:
         return False
     if _DATE_LIKE.match(candidate.strip()) or _NOT_PHONE_BEFORE.search(before[-20:]):
@@ -78,8 +78,8 @@ def phone_numbers(params: dict, org) -> callable:
         view = text.digits
         if len(_ANY_DIGIT.findall(view.text)) < 7:  # no phone number has fewer digits
             return
-        for m in _PHONE.finditer(view.text):
-            if _is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
+        for m in PHONE.finditer(view.text):
+            if is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
                 s, e = view.to_original(m.start(), m.end())
                 yield Hit(s, e, "A phone number of a person is personal information.",
                           "Remove the number, or give the organization's public office line instead.")
@@ -88,7 +88,7 @@ def phone_numbers(params: dict, org) -> callable:
 
 # --- e-mail addresses -----------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @detector("personal_info.email", clause="2.a")
@@ -98,7 +98,7 @@ def email_addresses(params: dict, org) -> callable:
 
     def detect(text, draft):
         view = text.digits
-        for m in _EMAIL.finditer(view.text):
+        for m in EMAIL.finditer(view.text):
             domain = m.group().rsplit("@", 1)[1].lower().rstrip(".")
             if any(domain == d or domain.endswith("." + d) for d in public):
                 continue
@@ -122,7 +122,7 @@ _ADDRESS = re.compile(
     rf"(?:,?\s*(?:flat|apt\.?|apartment|unit|piso|\d+º\w?)\s*\w*)*"
     rf"(?:,\s*(?:{_UK_POSTCODE}|\d{{4,5}})?\s*(?:[A-Z][\w'’\-]+\s?){{0,3}})*(?:\s?{_UK_POSTCODE})?",
     re.IGNORECASE if False else 0)
-_ADDRESS_CI = re.compile(_ADDRESS.pattern.replace("(?:street|", "(?i:street|").replace("(?:calle|", "(?i:calle|"))
+ADDRESS_CI = re.compile(_ADDRESS.pattern.replace("(?:street|", "(?i:street|").replace("(?:calle|", "(?i:calle|"))
 _HOME_CUE = re.compile(
     r"\b(?:home|house|flat|apartment|lives?|living|place|address|door|neighbou?r|casa|domicilio|vive|maison|"
     r"domicile|habite|wohnt|wohnung|zuhause|abita|morada|mora)\b", re.I)
@@ -137,7 +137,7 @@ _LANDMARK = re.compile(r"\b(?:the\s+(?:\w+\s+){0,2}(?:one|house)\s+(?:opposite|n
 
 _DATE = (r"(?:\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
          r"oct|nov|dec)\w*\.?\s+\d{4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2},?\s+\d{4})")
-_DOB = re.compile(
+DATE_OF_BIRTH = re.compile(
     rf"(?<!\w)(?:born(?:\s+on)?|d\.?o\.?b\.?:?|date of birth:?|birth ?date:?|fecha de nacimiento:?|nacid[oa] el|"
     rf"n[ée]e? le|date de naissance:?|geboren am|geb\.|nat[oa] il|data di nascita:?|nascid[oa] em|"
     rf"data de nascimento:?)\s*{_DATE}", re.I)
@@ -148,7 +148,7 @@ def birth_dates(params: dict, org) -> callable:
     """Dates of birth."""
     def detect(text, draft):
         view = text.base
-        for m in _DOB.finditer(view.text):
+        for m in DATE_OF_BIRTH.finditer(view.text):
             s, e = view.to_original(m.start(), m.end())
             yield Hit(s, e, "A date of birth is personal information.",
                       "Remove the date of birth; a birthday greeting needs no year or date.")
@@ -157,18 +157,18 @@ def birth_dates(params: dict, org) -> callable:
 
 # --- ID, card and account numbers -------------------------------------------------------------
 
-_ID = re.compile(
+ID_NUMBER = re.compile(
     r"\b(?:passport|pasaporte|passeport|reisepass|passaporto|passaporte)(?:\s+(?:no\.?|number|nr\.?|n°))?\s*[:#]?\s*[A-Z0-9]{6,10}\b"
     r"|\b(?:ssn|social security(?: number)?|national id|id card|dni|nie|nif|nhs(?: number)?|mrn|medical record(?: number)?|"
     r"patient id|insurance (?:number|no\.?)|personalausweis|codice fiscale|cpf)\s*[:#]?\s*[A-Z0-9][A-Z0-9\- ]{4,18}\d\b"
     r"|\b\d{3}-\d{2}-\d{4}\b"
     r"|\b(?:account|acct|card|iban|konto|cuenta|compte|conto|conta)\s+(?:number\s+)?(?:ending|ending in|ends in|ending with|terminada en|se terminant par|endet auf)\s+(?:in\s+)?\d{3,6}\b",
     re.I)
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b")
+CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,3})?\b")
 
 
-def _luhn(digits: str) -> bool:
+def luhn(digits: str) -> bool:
     total, odd = 0, True
     for ch in reversed(digits):
         d = int(ch)
@@ -179,7 +179,7 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _iban_ok(candidate: str) -> bool:
+def iban_ok(candidate: str) -> bool:
     s = candidate.replace(" ", "")
     if not 15 <= len(s) <= 34:
         return False
@@ -198,13 +198,13 @@ def id_numbers(params: dict, org) -> callable:
         t = view.text
         if not _ANY_DIGIT.search(t):
             return
-        for m in _CARD.finditer(t):
-            digits = _digits_only(m.group())
-            if 13 <= len(digits) <= 19 and _luhn(digits) and not _NOT_PHONE_BEFORE.search(t[max(0, m.start() - 20):m.start()]):
+        for m in CARD.finditer(t):
+            digits = digits_only(m.group())
+            if 13 <= len(digits) <= 19 and luhn(digits) and not _NOT_PHONE_BEFORE.search(t[max(0, m.start() - 20):m.start()]):
                 s, e = view.to_original(m.start(), m.end())
                 yield Hit(s, e, "This looks like a payment card number.", "Never post card numbers.")
-        for m in _IBAN.finditer(t):
-            if _iban_ok(m.group()):
+        for m in IBAN.finditer(t):
+            if iban_ok(m.group()):
                 s, e = view.to_original(m.start(), m.end())
                 yield Hit(s, e, "A bank account (IBAN) is personal information.",
                           "Share payment details privately, or use the organization's published account.")

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from .normalize import ScreenText
-from .personal_info import (_ADDRESS_CI, _CARD, _DOB, _EMAIL, _IBAN, _ID, _PHONE, _iban_ok, _is_phone, _luhn)
+from .personal_info import (ADDRESS_CI, CARD, DATE_OF_BIRTH, EMAIL, IBAN, ID_NUMBER, PHONE, iban_ok, is_phone, luhn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +129,8 @@ def _proper_nouns(t: str):
 
 _DIGIT = re.compile(r"\d")
 # (pattern, entity, score, needs a digit)
-_RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.95, True), (_SSN, "US_SSN", 0.8, True), (_ID, "ID", 0.8, True),
-                (_DOB, "DATE_OF_BIRTH", 1.0, True), (_ADDRESS_CI, "STREET_ADDRESS", 0.8, True),
+_RECOGNIZERS = ((_IP, "IP_ADDRESS", 0.95, True), (_SSN, "US_SSN", 0.8, True), (ID_NUMBER, "ID", 0.8, True),
+                (DATE_OF_BIRTH, "DATE_OF_BIRTH", 1.0, True), (ADDRESS_CI, "STREET_ADDRESS", 0.8, True),
                 (_NUMBERED_STREET, "STREET_ADDRESS", 0.75, True), (_UNIT, "STREET_ADDRESS", 0.7, True),
                 (_DATE, "DATE_TIME", 0.6, True), (_AGE, "AGE", 0.7, True), (_DOMAIN, "DOMAIN_NAME", 0.6, False),
                 (_ZIP, "ZIP_CODE", 0.3, True))
@@ -150,28 +150,28 @@ def find_pii(text: str) -> list[PiiSpan]:
     t = base.text
     # how many digits there are decides which number patterns can match at all
     n_digits = len(_DIGIT.findall(digits.text))
-    for m in (_EMAIL.finditer(digits.text) if "@" in digits.text else ()):
+    for m in (EMAIL.finditer(digits.text) if "@" in digits.text else ()):
         add(digits, m.start(), m.end(), "EMAIL_ADDRESS", 1.0)
-    for m in (_PHONE.finditer(digits.text) if n_digits >= 7 else ()):
+    for m in (PHONE.finditer(digits.text) if n_digits >= 7 else ()):
         before = digits.text[max(0, m.start() - 80):m.start()]
-        if _STAMP.match(digits.text, m.start()) or not _is_phone(m.group(), before):
+        if _STAMP.match(digits.text, m.start()) or not is_phone(m.group(), before):
             continue
         # without a cue word or phone punctuation, a digit group may as well be a house number
         cued = _PHONE_WORD.search(before[-40:]) or _PHONE_PUNCT.search(m.group())
         add(digits, m.start(), m.end(), "PHONE_NUMBER", 0.9 if cued else 0.55)
-    for m in (_CARD.finditer(t) if n_digits >= 13 else ()):
+    for m in (CARD.finditer(t) if n_digits >= 13 else ()):
         d = _NON_DIGIT.sub("", m.group())
-        if 13 <= len(d) <= 19 and _luhn(d):
+        if 13 <= len(d) <= 19 and luhn(d):
             add(base, m.start(), m.end(), "CREDIT_CARD", 1.0)
-    for m in (_IBAN.finditer(t) if n_digits >= 8 else ()):
-        if _iban_ok(m.group()):
+    for m in (IBAN.finditer(t) if n_digits >= 8 else ()):
+        if iban_ok(m.group()):
             add(base, m.start(), m.end(), "IBAN_CODE", 1.0)
     has_digit = _DIGIT.search(t) is not None
     lower = t.lower()
     for pattern, entity, score, numeric in _RECOGNIZERS:
         if numeric and not has_digit:
             continue
-        if pattern is _ID and not any(h in lower for h in _ID_HINTS):
+        if pattern is ID_NUMBER and not any(h in lower for h in _ID_HINTS):
             continue  # a cheap look for its key words before the long pattern
         for m in pattern.finditer(t):
             if pattern is _AGE:

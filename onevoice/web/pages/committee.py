@@ -16,7 +16,7 @@ from onevoice.store.models import Channel, Draft, Member
 from onevoice.system import System
 
 from ..deps import Caller, get_system
-from .dates import _aware, relative
+from .dates import aware, relative
 from .forms import attempt, redirect
 from .guard import member
 from .paging import paginate_list
@@ -36,7 +36,7 @@ def countdown(deadline: datetime | str | None, now: datetime | None = None) -> s
     rel = relative(deadline, now)
     if rel == "now":
         return "due now"
-    if _aware(deadline) > now:
+    if aware(deadline) > now:
         return "due " + rel
     return "overdue by " + rel.removesuffix(" ago")
 
@@ -45,7 +45,7 @@ def _card(i, names: dict[int, str]) -> dict:
     return {"id": i.id, "title": i.title, "type": i.type, "severity": i.severity, "state": i.state,
             "crisis_mode": i.crisis_mode, "owner": names.get(i.owner_id), "deadline": i.ack_deadline,
             "countdown": countdown(i.ack_deadline) if i.state == "open" else "",
-            "overdue": i.state == "open" and i.ack_deadline is not None and _aware(i.ack_deadline) <= datetime.now(timezone.utc)}
+            "overdue": i.state == "open" and i.ack_deadline is not None and aware(i.ack_deadline) <= datetime.now(timezone.utc)}
 
 
 @router.get("/incidents")

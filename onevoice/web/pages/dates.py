@@ -22,7 +22,7 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
-def _aware(value: datetime | str) -> datetime:
+def aware(value: datetime | str) -> datetime:
     dt = datetime.fromisoformat(value) if isinstance(value, str) else value
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
@@ -32,7 +32,7 @@ def when(value: datetime | str | None, zone_name: str | None, now: datetime | No
     if value in (None, ""):
         return ""
     z = zone(zone_name)
-    local = _aware(value).astimezone(z)
+    local = aware(value).astimezone(z)
     this_year = (now or datetime.now(timezone.utc)).astimezone(z).year
     day = f"{local:%a} {local.day} {local:%b}" + ("" if local.year == this_year else f" {local.year}")
     return f"{day}, {local:%H:%M} ({z.key})"
@@ -42,7 +42,7 @@ def relative(value: datetime | str | None, now: datetime | None = None) -> str:
     """"in 14 min", "3 h ago", "in 2 days": how far a time is from now, roughly."""
     if value in (None, ""):
         return ""
-    seconds = (_aware(value) - (now or datetime.now(timezone.utc))).total_seconds()
+    seconds = (aware(value) - (now or datetime.now(timezone.utc))).total_seconds()
     n = abs(seconds)
     if n < 60:
         return "now"
