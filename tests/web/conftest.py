@@ -111,6 +111,31 @@ def new_page(browser):
         ctx.close()
 
 
+@pytest.fixture
+def open_as(browser):
+    """`open_as(live, email, width, height, script=True)`: a page in a context of its own, signed in,
+    with axe-core loaded through the browser (the pages' policy runs no inline script); closed after."""
+    from tests.servers import npm
+
+    from .test_accessibility import AXE
+
+    axe = npm.installed("axe", AXE) / "node_modules" / "axe-core" / "axe.min.js"
+    contexts = []
+
+    def make(live, email, width=1280, height=900, script=True):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=script)
+        if script:
+            ctx.add_init_script(path=str(axe))
+        contexts.append(ctx)
+        p = ctx.new_page()
+        sign_in(p, live, email, PASSWORD)
+        return p
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
 def sign_in(page, live, email, password):
     page.goto(f"{live.url}/login")
     page.get_by_label("E-mail").fill(email)

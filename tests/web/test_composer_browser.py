@@ -16,10 +16,9 @@ from onevoice.governance import members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import limits
 from onevoice.store.models import Channel, Draft
-from tests.servers import npm
 
-from .conftest import PASSWORD, sign_in
-from .test_accessibility import AXE, axe_violations
+from .conftest import PASSWORD
+from .test_accessibility import axe_violations
 from .test_browser import shot
 
 pytestmark = pytest.mark.slow
@@ -47,129 +46,113 @@ def counter_agrees(page, platform: str) -> None:
                            arg=f"{m['length']} of {m['max']} {m['unit']}")
 
 
-def test_write_fix_confirm_submit_then_the_committee_rejects(demo_org, browser):
+def test_write_fix_confirm_submit_then_the_committee_rejects(demo_org, open_as):
     live, _, _ = demo_org
     chans = setup(live.system)
     masto_id, masto_handle = chans["mastodon"]
-    axe = npm.installed("axe", AXE) / "node_modules" / "axe-core" / "axe.min.js"
-    contexts = []
-
-    def open_as(email, width, height, script=True):
-        ctx = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=script)
-        if script:
-            ctx.add_init_script(path=str(axe))  # through the browser: the pages' policy runs no inline script
-        contexts.append(ctx)
-        p = ctx.new_page()
-        sign_in(p, live, email, PASSWORD)
-        return p
-
-    try:
-        # 1. the desktop composer: counter and preview as she types
-        ana = open_as("ana@example.org", 1280, 900)
-        ana.get_by_role("link", name="New draft", exact=True).click()
+    # 1. the desktop composer: counter and preview as she types
+    ana = open_as(live, "ana@example.org", 1280, 900)
+    ana.get_by_role("link", name="New draft", exact=True).click()
+    ana.get_by_label("Channel").select_option(str(masto_id))
+    ana.get_by_label("Text", exact=True).press_sequentially("Met a 6-year-old today")
+    counter_agrees(ana, "mastodon")
+    ana.get_by_label("Text", exact=True).fill(TEXT)
+    counter_agrees(ana, "mastodon")  # the link counts as 23
+    assert "(Mastodon: every link counts as 23)" in ana.locator("#counter").inner_text()
+    link = ana.locator("#live-screening .post .preview a")
+    assert link.get_attribute("href") == "https://ipala.org/airway"
+    assert ana.locator("#live-screening .preview").inner_text().count("\n") >= 1, "the line break is kept"
+    assert ana.locator("#live-screening .post-handle").inner_text() == f"@{masto_handle}"
+    ana.locator("#live-screening mark.sev-block").first.wait_for(timeout=15_000)
+    assert ana.locator("#live-screening ol.findings > li").count() == 2
+    assert ana.locator("ol.findings").count() == 1, "the findings are shown once"
+    # Bluesky counts graphemes: an emoji with its modifiers is one, as the server counts it
+    if "bluesky" in chans:
+        ana.get_by_label("Channel").select_option(str(chans["bluesky"][0]))
+        ana.get_by_label("Text", exact=True).press_sequentially(" 👩🏽‍⚕️")
+        counter_agrees(ana, "bluesky")
+        assert "graphemes" in ana.locator("#counter").inner_text()
         ana.get_by_label("Channel").select_option(str(masto_id))
-        ana.get_by_label("Text", exact=True).press_sequentially("Met a 6-year-old today")
-        counter_agrees(ana, "mastodon")
         ana.get_by_label("Text", exact=True).fill(TEXT)
-        counter_agrees(ana, "mastodon")  # the link counts as 23
-        assert "(Mastodon: every link counts as 23)" in ana.locator("#counter").inner_text()
-        link = ana.locator("#live-screening .post .preview a")
-        assert link.get_attribute("href") == "https://ipala.org/airway"
-        assert ana.locator("#live-screening .preview").inner_text().count("\n") >= 1, "the line break is kept"
-        assert ana.locator("#live-screening .post-handle").inner_text() == f"@{masto_handle}"
-        ana.locator("#live-screening mark.sev-block").first.wait_for(timeout=15_000)
-        assert ana.locator("#live-screening ol.findings > li").count() == 2
-        assert ana.locator("ol.findings").count() == 1, "the findings are shown once"
-        # Bluesky counts graphemes: an emoji with its modifiers is one, as the server counts it
-        if "bluesky" in chans:
-            ana.get_by_label("Channel").select_option(str(chans["bluesky"][0]))
-            ana.get_by_label("Text", exact=True).press_sequentially(" 👩🏽‍⚕️")
-            counter_agrees(ana, "bluesky")
-            assert "graphemes" in ana.locator("#counter").inner_text()
-            ana.get_by_label("Channel").select_option(str(masto_id))
-            ana.get_by_label("Text", exact=True).fill(TEXT)
-        ana.get_by_label("Text", exact=True).fill(TEXT + " " + "x" * 450)
-        counter_agrees(ana, "mastodon")
-        assert "over the limit" in ana.locator("#counter").inner_text()
-        assert ana.locator("#counter.over").count() == 1
-        ana.get_by_label("Text", exact=True).fill(TEXT)
-        ana.locator("#live-screening mark.sev-block").first.wait_for(timeout=15_000)
-        assert axe_violations(ana) == []
-        shot(ana, "composer", full_page=False)
+    ana.get_by_label("Text", exact=True).fill(TEXT + " " + "x" * 450)
+    counter_agrees(ana, "mastodon")
+    assert "over the limit" in ana.locator("#counter").inner_text()
+    assert ana.locator("#counter.over").count() == 1
+    ana.get_by_label("Text", exact=True).fill(TEXT)
+    ana.locator("#live-screening mark.sev-block").first.wait_for(timeout=15_000)
+    assert axe_violations(ana) == []
+    shot(ana, "composer", full_page=False)
 
-        # 2. on a phone: the findings above Submit, a one-click fix, the block confirmation, submit
-        phone = open_as("ana@example.org", 390, 844)
-        phone.goto(f"{live.url}/drafts/new")
-        phone.get_by_label("Channel").select_option(str(masto_id))
-        phone.get_by_label("Text", exact=True).fill(TEXT)
-        phone.locator("#live-screening ol.findings > li").nth(1).wait_for(timeout=15_000)
-        findings = phone.locator("#live-screening ol.findings").bounding_box()
-        submit = phone.get_by_role("button", name="Submit for review").bounding_box()
-        assert findings["y"] + findings["height"] <= submit["y"], "the findings come above Submit"
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
-        assert axe_violations(phone) == []
-        phone.locator("#live-screening ol.findings").scroll_into_view_if_needed()
-        shot(phone, "phone-composer")
-        phone.get_by_role("button", name=re.compile("Apply suggested fix: replace “555-0143”")).click()
-        assert phone.locator("#text").input_value() == TEXT.replace("555-0143", "[2.a removed]")
-        assert phone.evaluate("document.activeElement.id") == "text", "focus goes back to the text"
-        phone.wait_for_function("() => document.querySelectorAll('#live-screening ol.findings > li').length === 1")
-        assert "2.d" in phone.locator("#live-screening ol.findings").inner_text()
-        phone.get_by_role("button", name="Submit for review").click()
-        confirm = phone.get_by_label("I understand: submit it for the chair's override")
-        assert "This will need the chair's override" in phone.locator(".block-confirm").inner_text()
-        assert phone.url.endswith("/drafts/new"), "not submitted before it is confirmed"
-        assert phone.evaluate("document.activeElement.name") == "confirm_block"
-        confirm.check()
-        phone.get_by_role("button", name="Submit for review").click()
-        phone.wait_for_url(re.compile(r"/drafts/\d+\?flash="))
-        draft_id = int(re.search(r"/drafts/(\d+)", phone.url).group(1))
-        assert "Submitted" in phone.get_by_role("status").first.inner_text()
-        with live.system.db.reader() as s:
-            d = s.get(Draft, draft_id)
-            assert (d.state, d.screening["decision"]) == ("in_review", "block")
-            assert d.text == TEXT.replace("555-0143", "[2.a removed]")
-        assert phone.locator("section[aria-labelledby=text-h] ol.findings > li").count() == 1
+    # 2. on a phone: the findings above Submit, a one-click fix, the block confirmation, submit
+    phone = open_as(live, "ana@example.org", 390, 844)
+    phone.goto(f"{live.url}/drafts/new")
+    phone.get_by_label("Channel").select_option(str(masto_id))
+    phone.get_by_label("Text", exact=True).fill(TEXT)
+    phone.locator("#live-screening ol.findings > li").nth(1).wait_for(timeout=15_000)
+    findings = phone.locator("#live-screening ol.findings").bounding_box()
+    submit = phone.get_by_role("button", name="Submit for review").bounding_box()
+    assert findings["y"] + findings["height"] <= submit["y"], "the findings come above Submit"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
+    assert axe_violations(phone) == []
+    phone.locator("#live-screening ol.findings").scroll_into_view_if_needed()
+    shot(phone, "phone-composer")
+    phone.get_by_role("button", name=re.compile("Apply suggested fix: replace “555-0143”")).click()
+    assert phone.locator("#text").input_value() == TEXT.replace("555-0143", "[2.a removed]")
+    assert phone.evaluate("document.activeElement.id") == "text", "focus goes back to the text"
+    phone.wait_for_function("() => document.querySelectorAll('#live-screening ol.findings > li').length === 1")
+    assert "2.d" in phone.locator("#live-screening ol.findings").inner_text()
+    phone.get_by_role("button", name="Submit for review").click()
+    confirm = phone.get_by_label("I understand: submit it for the chair's override")
+    assert "This will need the chair's override" in phone.locator(".block-confirm").inner_text()
+    assert phone.url.endswith("/drafts/new"), "not submitted before it is confirmed"
+    assert phone.evaluate("document.activeElement.name") == "confirm_block"
+    confirm.check()
+    phone.get_by_role("button", name="Submit for review").click()
+    phone.wait_for_url(re.compile(r"/drafts/\d+\?flash="))
+    draft_id = int(re.search(r"/drafts/(\d+)", phone.url).group(1))
+    assert "Submitted" in phone.get_by_role("status").first.inner_text()
+    with live.system.db.reader() as s:
+        d = s.get(Draft, draft_id)
+        assert (d.state, d.screening["decision"]) == ("in_review", "block")
+        assert d.text == TEXT.replace("555-0143", "[2.a removed]")
+    assert phone.locator("section[aria-labelledby=text-h] ol.findings > li").count() == 1
 
-        # 3. without script the server asks for the same confirmation
-        plain = open_as("ana@example.org", 1280, 900, script=False)
-        plain.goto(f"{live.url}/drafts/new")
-        plain.get_by_label("Channel").select_option(str(masto_id))
-        plain.get_by_label("Text", exact=True).fill("Call me on 555-0143 about the renewals.")
-        plain.get_by_role("button", name="Submit for review").click()
-        plain.wait_for_load_state()
-        assert "This will need the chair's override" in plain.locator("main").inner_text()
-        plain.get_by_label("I understand: submit it for the chair's override").check()
-        plain.get_by_role("button", name="Submit for review").click()
-        plain.wait_for_url(re.compile(r"/drafts/\d+\?flash="))
+    # 3. without script the server asks for the same confirmation
+    plain = open_as(live, "ana@example.org", 1280, 900, script=False)
+    plain.goto(f"{live.url}/drafts/new")
+    plain.get_by_label("Channel").select_option(str(masto_id))
+    plain.get_by_label("Text", exact=True).fill("Call me on 555-0143 about the renewals.")
+    plain.get_by_role("button", name="Submit for review").click()
+    plain.wait_for_load_state()
+    assert "This will need the chair's override" in plain.locator("main").inner_text()
+    plain.get_by_label("I understand: submit it for the chair's override").check()
+    plain.get_by_role("button", name="Submit for review").click()
+    plain.wait_for_url(re.compile(r"/drafts/\d+\?flash="))
 
-        # 4. the committee's review queue: author, channel, age, findings, the longest waiting first
-        rui = open_as(RUI, 1280, 900)
-        rui.get_by_role("link", name="Review queue").click()
-        rui.wait_for_url(f"{live.url}/review")
-        row = rui.locator("tr", has=rui.locator(f'a[href="/drafts/{draft_id}"]'))
-        cells = row.locator("td").all_inner_texts()
-        assert "Ana Author" in cells[1] and masto_handle in cells[2]
-        assert re.fullmatch(r"under a minute|\d+ min", cells[3].strip()), cells[3]
-        assert re.fullmatch(r"1 finding\s+1 block", cells[4].strip()), cells[4]
-        since = rui.locator("tbody time").evaluate_all("ts => ts.map(t => t.getAttribute('datetime'))")
-        assert since == sorted(since), "oldest first"
-        assert axe_violations(rui) == []
-        shot(rui, "review-queue", full_page=False)
-        row.get_by_role("link", name=str(draft_id), exact=True).click()
-        rui.get_by_label(re.compile("^Comment")).fill("A patient's case cannot be posted, even without a name (2.d).")
-        rui.get_by_role("button", name=re.compile("^Reject")).click()
-        rui.wait_for_load_state()
-        assert rui.locator("h1").inner_text() == f"Reject draft {draft_id}?"
-        with live.system.db.reader() as s:
-            assert s.get(Draft, draft_id).state == "in_review", "the first step changes nothing"
-        assert axe_violations(rui) == []
-        rui.get_by_role("button", name=f"Yes, reject draft {draft_id}").click()
-        rui.wait_for_url(re.compile(rf"/drafts/{draft_id}\?flash="))
-        assert "rejected" in rui.locator("h1 .state").inner_text()
-        history = rui.locator("ol.history").inner_text()
-        assert "Ana Author submitted revision 1 for review" in history
-        assert "Rui Reviewer rejected revision 1" in history
-    finally:
-        for ctx in contexts:
-            ctx.close()
+    # 4. the committee's review queue: author, channel, age, findings, the longest waiting first
+    rui = open_as(live, RUI, 1280, 900)
+    rui.get_by_role("link", name="Review queue").click()
+    rui.wait_for_url(f"{live.url}/review")
+    row = rui.locator("tr", has=rui.locator(f'a[href="/drafts/{draft_id}"]'))
+    cells = row.locator("td").all_inner_texts()
+    assert "Ana Author" in cells[1] and masto_handle in cells[2]
+    assert re.fullmatch(r"under a minute|\d+ min", cells[3].strip()), cells[3]
+    assert re.fullmatch(r"1 finding\s+1 block", cells[4].strip()), cells[4]
+    since = rui.locator("tbody time").evaluate_all("ts => ts.map(t => t.getAttribute('datetime'))")
+    assert since == sorted(since), "oldest first"
+    assert axe_violations(rui) == []
+    shot(rui, "review-queue", full_page=False)
+    row.get_by_role("link", name=str(draft_id), exact=True).click()
+    rui.get_by_label(re.compile("^Comment")).fill("A patient's case cannot be posted, even without a name (2.d).")
+    rui.get_by_role("button", name=re.compile("^Reject")).click()
+    rui.wait_for_load_state()
+    assert rui.locator("h1").inner_text() == f"Reject draft {draft_id}?"
+    with live.system.db.reader() as s:
+        assert s.get(Draft, draft_id).state == "in_review", "the first step changes nothing"
+    assert axe_violations(rui) == []
+    rui.get_by_role("button", name=f"Yes, reject draft {draft_id}").click()
+    rui.wait_for_url(re.compile(rf"/drafts/{draft_id}\?flash="))
+    assert "rejected" in rui.locator("h1 .state").inner_text()
+    history = rui.locator("ol.history").inner_text()
+    assert "Ana Author submitted revision 1 for review" in history
+    assert "Rui Reviewer rejected revision 1" in history
