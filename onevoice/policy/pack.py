@@ -12,8 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from onevoice import safe_yaml
-from onevoice.screening.model import DRAFT_KINDS, Severity
-from onevoice.screening.registry import Organization
+from onevoice.screening.model import DRAFT_KINDS, Organization, Severity
 from onevoice.screening.text_patterns import pattern_problem
 
 FORMAT_VERSION = 1
@@ -167,7 +166,7 @@ def _params(raw, patterns: tuple[str, ...], where: str) -> dict:
 
 def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
     """Parse and validate a pack; every error names the place in the pack."""
-    from onevoice.screening.registry import load_all
+    from onevoice.screening.loader import load_detectors
 
     try:
         data = safe_yaml.load(text)
@@ -189,7 +188,7 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
                               title=_require(raw, "title", where, limit=MAX_TITLE_CHARS),
                               text=_text(raw.get("text") or "", f"{where}: text").strip(),
                               section=_text(raw.get("section") or "", f"{where}: section", MAX_ID_CHARS)))
-    registry = load_all()
+    registry = load_detectors()
     clause_ids = {c.id for c in clauses}
     rules, seen = [], set()
     for i, raw in enumerate(_entries(data.get("rules"), f"{source}: rules", MAX_RULES)):
@@ -207,6 +206,9 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
         clause = str(_require(raw, "clause", where, (str, int, float)))
         if clause_ids and clause not in clause_ids:
             raise PolicyPackError(f"{where}: clause {clause!r} is not defined in this pack")
+        if not registry[det].serves(clause):
+            raise PolicyPackError(f"{where}: detector {det!r} is for clause {registry[det].clause!r}, "
+                                  f"not {clause!r}")
         try:
             severity = Severity(_require(raw, "severity", where))
         except ValueError:
@@ -216,6 +218,9 @@ def parse_pack(text: str, source: str = "<string>") -> PolicyPack:
         if bad:
             raise PolicyPackError(f"{where}: applies_to has unknown kinds {bad}")
         params = _params(raw.get("params"), registry[det].patterns, where)
+        problem = registry[det].check(params) if registry[det].check else None
+        if problem:
+            raise PolicyPackError(f"{where}: {problem}")
         rules.append(Rule(id=rid, detector=det, clause=clause, severity=severity, applies_to=kinds,
                           params=params, allow=_strings(raw.get("allow"), f"{where}: allow"),
                           redact=bool(raw.get("redact", False)), enabled=bool(raw.get("enabled", True)),

@@ -9,9 +9,13 @@ never match. Negative words used in a positive sense ("kills the myth", "killer 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .pattern import pattern_hits
+from .registry import Detector, detector
 from .text_patterns import clause_span, words_regex
 
 # Written for this project from general knowledge; EN, ES, FR, DE, PT, IT.
@@ -56,53 +60,49 @@ _EMOJI = re.compile("|".join(map(re.escape, RUDE_EMOJI)))
 _INSULT_SAFE_AFTER = re.compile(r"^[-‐](?:proof|check)|^'s guide", re.I)
 
 
+def _insult_kept(t: str, m: re.Match[str]) -> bool:
+    return not _INSULT_SAFE_AFTER.match(t[m.end():m.end() + 8])
+
+
+def _insult_clause(t: str, m: re.Match[str]) -> tuple[int, int]:
+    return clause_span(t, m.start(), m.end(), limit=50)
+
+
+def _remark_clause(t: str, m: re.Match[str]) -> tuple[int, int]:
+    return clause_span(t, m.start(), m.end(), limit=60)
+
+
 @detector("conduct.profanity", clause="2.e", patterns=("extra_words",))
-def profanity(params: dict, org) -> callable:
+def profanity(params: dict[str, Any], org: Organization) -> Detector:
     """Profanity, including masked, leetspeak, dotted or zero-width-split words."""
     extra = words_regex(params["extra_words"]) if params.get("extra_words") else None
 
-    def detect(text, draft):
-        view = text.words
-        t = view.text
-        for pattern in (_PROFANITY, _MASKED, extra):
-            if pattern is None:
-                continue
-            for m in pattern.finditer(t):
-                s, e = view.to_original(m.start(), m.end())
-                yield Hit(s, e, "Profanity is unprofessional conduct on the organization's channels.",
-                          "Remove the word; say what went wrong plainly.")
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
+        return pattern_hits(text.words, (_PROFANITY, _MASKED, extra),
+                            "Profanity is unprofessional conduct on the organization's channels.",
+                            "Remove the word; say what went wrong plainly.")
     return detect
 
 
 @detector("conduct.insult", clause="2.e")
-def insults(params: dict, org) -> callable:
+def insults(params: dict[str, Any], org: Organization) -> Detector:
     """Insults and name-calling aimed at people or groups."""
-    def detect(text, draft):
-        view = text.words
-        t = view.text
-        for m in _INSULT.finditer(t):
-            if _INSULT_SAFE_AFTER.match(t[m.end():m.end() + 8]):
-                continue
-            a, b = clause_span(t, m.start(), m.end(), limit=50)
-            s, e = view.to_original(a, b)
-            yield Hit(s, e, "Name-calling harms the reputation of the organization and its members.",
-                      "Criticise the argument or the decision, not the people.")
-        for m in _EMOJI.finditer(text.base.text):
-            s, e = text.base.to_original(m.start(), m.end())
-            yield Hit(s, e, "A rude or insulting emoji aimed at someone.", "Remove it.")
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
+        yield from pattern_hits(text.words, (_INSULT,),
+                                "Name-calling harms the reputation of the organization and its members.",
+                                "Criticise the argument or the decision, not the people.",
+                                keep=_insult_kept, grow=_insult_clause)
+        yield from pattern_hits(text.base, (_EMOJI,), "A rude or insulting emoji aimed at someone.", "Remove it.")
     return detect
 
 
 @detector("conduct.harassment", clause="2.e")
-def harassment(params: dict, org) -> callable:
+def harassment(params: dict[str, Any], org: Organization) -> Detector:
     """Mocking patients, families, colleagues or the public; flirting; sexual remarks; partisan
     attacks; threats."""
-    def detect(text, draft):
-        view = text.words
-        t = view.text
-        for m in _MOCKING.finditer(t):
-            a, b = clause_span(t, m.start(), m.end(), limit=60)
-            s, e = view.to_original(a, b)
-            yield Hit(s, e, "Mocking, flirting, attacking or threatening people crosses professional boundaries.",
-                      "Remove the remark; keep replies factual, kind and about the subject.")
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
+        return pattern_hits(text.words, (_MOCKING,),
+                            "Mocking, flirting, attacking or threatening people crosses professional boundaries.",
+                            "Remove the remark; keep replies factual, kind and about the subject.",
+                            grow=_remark_clause)
     return detect

@@ -9,9 +9,13 @@ password"), and the near-miss filters below keep it that way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .pattern import find_spans
+from .registry import Detector, detector
 
 _SECRET_WORD = (
     r"(?:password|passwd|pwd|passcode|pass code|pass|pin(?: code)?|access code|door code|entry code|gate code|"
@@ -83,33 +87,36 @@ def _looks_secret(value: str | None) -> bool:
     return bool(re.search(r"[\d#!$%&*@?^~]", v)) or bool(re.search(r"[a-z][A-Z]|[A-Z]{2}[a-z]", v))
 
 
+def _link_has_token(t: str, m: re.Match[str]) -> bool:
+    return _LINK_TOKEN.search(t, m.start() + m.group().index("://") + 4, m.end()) is not None
+
+
+def _discloses_secret(t: str, m: re.Match[str]) -> bool:
+    """Whether a match of a keyword pattern (_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR) gives a value
+    that looks secret, and is not a near miss ("never share your password", "day pass 2026")."""
+    values = [v for v in (m.group("value"), m.groupdict().get("value2")) if v]
+    if m.re is _LOGIN_PAIR:
+        values = values[1:]
+    if not any(_looks_secret(v) for v in values):
+        return False
+    if _SECRET_SAFE_BEFORE.search(t[max(0, m.start() - 40):m.start()]) and not m.group("value")[0].isdigit():
+        return False
+    if m.re is _SECRET and _WEAK_SECRET_WORD.fullmatch(m.group("kw")) and not m.group("value2") \
+            and not (m.group("sep") in (":", "=") and re.search(r"[A-Za-z]", m.group("value"))
+                     and re.search(r"[\d#!$%&*@]", m.group("value"))):
+        return False
+    return True
+
+
 @detector("confidential.secrets", clause="2.b")
-def secrets(params: dict, org) -> callable:
+def secrets(params: dict[str, Any], org: Organization) -> Detector:
     """Passwords, logins, Wi-Fi and door codes, API keys, tokens and access links."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         t = text.base.text
-        spans: list[tuple[int, int]] = []
-        for m in _TOKEN_SHAPES.finditer(t):
-            spans.append((m.start(), m.end()))
-        for m in _LINK.finditer(t):
-            if _LINK_TOKEN.search(t, m.start() + m.group().index("://") + 4, m.end()):
-                spans.append((m.start(), m.end()))
+        spans = [*find_spans(t, (_TOKEN_SHAPES,)), *find_spans(t, (_LINK,), keep=_link_has_token)]
         lower = t.lower()
-        keyworded = any(h in lower for h in _SECRET_HINTS)  # a cheap look before four long patterns
-        for pattern in ((_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR) if keyworded else ()):
-            for m in pattern.finditer(t):
-                values = [v for v in (m.group("value"), m.groupdict().get("value2")) if v]
-                if pattern is _LOGIN_PAIR:
-                    values = values[1:]
-                if not any(_looks_secret(v) for v in values):
-                    continue
-                if _SECRET_SAFE_BEFORE.search(t[max(0, m.start() - 40):m.start()]) and not m.group("value")[0].isdigit():
-                    continue
-                if pattern is _SECRET and _WEAK_SECRET_WORD.fullmatch(m.group("kw")) and not m.group("value2") \
-                        and not (m.group("sep") in (":", "=") and re.search(r"[A-Za-z]", m.group("value"))
-                                 and re.search(r"[\d#!$%&*@]", m.group("value"))):
-                    continue
-                spans.append((m.start(), m.end()))
+        if any(h in lower for h in _SECRET_HINTS):  # a cheap look before four long patterns
+            spans += find_spans(t, (_SECRET, _SECRET_FOR, _WIFI, _LOGIN_PAIR), keep=_discloses_secret)
         spans.sort()
         last = -1
         for a, b in spans:

@@ -10,9 +10,12 @@ employer's own names and forbidden topics through the rule's parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .registry import Detector, detector
 from .text_patterns import clause_span, words_regex
 
 # A name's words are bounded: "O'O'O'…" is one long word that every apostrophe would start again.
@@ -52,7 +55,7 @@ def _findings(t: str, workplace: re.Pattern, internal: re.Pattern):
 
 
 @detector("employer.conflict", clause="2.g", patterns=("employer_names", "forbidden_topics", "internal_markers"))
-def employer_conflict(params: dict, org) -> callable:
+def employer_conflict(params: dict[str, Any], org: Organization) -> Detector:
     """Employer-internal information, or speaking for the employer without authority."""
     names = params.get("employer_names") or []
     workplace = re.compile(_WORKPLACE + ("|" + words_regex(names).pattern if names else ""), re.I)
@@ -61,7 +64,7 @@ def employer_conflict(params: dict, org) -> callable:
                                                if params.get("internal_markers") else ""), re.I)
     label = params.get("employer_label") or "your employer"
 
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         t = text.base.text
         decided = None  # a fact of the whole draft: looked up once, not once per marker
         for a, b, why in _findings(t, workplace, internal):

@@ -21,7 +21,8 @@ from typing import Sequence
 
 from .model import Decision, Draft, Finding, Report, Severity, redaction_mark
 from .normalize import ScreenText
-from .registry import Detector, load_all
+from .loader import load_detectors
+from .registry import Detector
 
 SPAN_SENTENCES = 2          # a learned finding points at its best sentence and at most one more
 SECOND_SENTENCE_AT = 0.6    # ... when that one scores at least this on its own
@@ -89,7 +90,7 @@ class Engine:
     def __init__(self, pack, learned=None) -> None:
         """`learned`: a LearnedScreening; by default the shipped heads when the pack has a
         ``learned`` section. Pass ``False`` for the recognizers alone."""
-        registry = load_all()
+        registry = load_detectors()
         self.pack = pack
         self.rules: list[_BoundRule] = []
         self.learned = None

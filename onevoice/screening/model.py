@@ -5,9 +5,9 @@ highlight exactly what the author wrote, whatever the normalizer did to find it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from onevoice.errors import TooLarge
 
@@ -45,6 +45,23 @@ def check_length(text: str, limit: int) -> str:
     if len(text) > limit:
         raise TooLarge(f"the text has {len(text)} characters; the most a draft may have is {limit}")
     return text
+
+
+@dataclass(frozen=True)
+class Organization:
+    """What the screening needs to know about the organization that owns the policy."""
+
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    public_phones: tuple[str, ...] = ()
+    public_emails: tuple[str, ...] = ()
+    public_domains: tuple[str, ...] = ()
+    public_addresses: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases) if self.name else self.aliases
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +124,6 @@ class Hit:
     explanation: str
     fix: str
     evidence: str | None = None
-    confidence: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

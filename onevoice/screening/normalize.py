@@ -187,7 +187,6 @@ _DIGIT_WORD = "|".join(sorted(map(re.escape, SPELLED_DIGITS), key=len, reverse=T
 _SPELLED_RUN = re.compile(
     rf"(?<![\w])(?:(?:{_DIGIT_WORD}|\d+)(?:[\s\-.,/]{{1,3}}|(?=$)|(?=[^\w]))){{3,}}", re.IGNORECASE
 )
-_SPACED_DIGITS = re.compile(r"(?<![\w])\d(?:[ ]\d){3,}(?!\w)")
 # Linear on purpose: the local part starts where its run of characters starts (a later start in
 # the same run reaches the same "at"), and whitespace around "at"/"dot" has one way to be read
 # ("\s*" next to "\s+dot\s+" made a long run of spaces cubic).

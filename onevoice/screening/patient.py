@@ -14,9 +14,14 @@ advice in a reply, and cases this recognizer's cues do not reach, are the learne
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .pattern import find_spans
+from .registry import Detector, Factory, detector
 from .text_patterns import alternation, clause_span, load_lexicon, sentence_bounds
 
 _LEX = load_lexicon("patient_cues.txt")
@@ -121,21 +126,25 @@ def _anchors(t: str, s0: int, e0: int) -> dict[str, bool]:
     }
 
 
-def _individuals(t: str):
+def _not_an_age_group(t: str, m: re.Match[str]) -> bool:
+    return not _AGE_GROUP_BEFORE.search(t[max(0, m.start() - 25):m.start()])
+
+
+def _who(t: str, m: re.Match[str]) -> tuple[int, int]:
+    return m.start("who"), m.end()
+
+
+def _individuals(t: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, strength) for every reference to one person who may be a patient."""
-    for m in _AGE.finditer(t):
-        if not _AGE_GROUP_BEFORE.search(t[max(0, m.start() - 25):m.start()]):
-            yield m.start(), m.end(), "strong"
-    for pattern in (_POSSESSIVE, _LOCATOR, _CASE, _RELATIVE, _NAMED_CHILD, _HERO, _NAME_AGE):
-        for m in pattern.finditer(t):
-            yield m.start(), m.end(), "strong"
+    strong = chain(find_spans(t, (_AGE,), keep=_not_an_age_group),
+                   find_spans(t, (_POSSESSIVE, _LOCATOR, _CASE, _RELATIVE, _NAMED_CHILD, _HERO, _NAME_AGE)))
+    for a, b in strong:
+        yield a, b, "strong"
     for m in _PERSON.finditer(t):
         # "that kid", "this little one", "our airway warrior": the author points at someone they know
         yield m.start(), m.end(), "strong" if _POINTED.match(m.group()) else "plain"
-    for m in _THEIR_CHILD.finditer(t):
-        yield m.start(), m.end(), "plain"
-    for m in _BARE_PERSON.finditer(t):
-        yield m.start("who"), m.end(), "plain"
+    for a, b in chain(find_spans(t, (_THEIR_CHILD,)), find_spans(t, (_BARE_PERSON,), grow=_who)):
+        yield a, b, "plain"
 
 
 def find_cases(t: str) -> list[tuple[int, int, bool]]:
@@ -225,9 +234,9 @@ def _evidence(t: str, start: int, end: int, s0: int, e0: int) -> tuple[int, int]
     return a, min(max(end, stop), a + 220)
 
 
-def _case_detector(want_sure: bool):
-    def factory(params: dict, org) -> callable:
-        def detect(text, draft):
+def _case_detector(want_sure: bool) -> Factory:
+    def factory(params: dict[str, Any], org: Organization) -> Detector:
+        def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
             view = text.base
             # both the sure and the possible rule need the same analysis: do it once per draft
             cases = text.__dict__.get("_patient_cases")
@@ -238,14 +247,13 @@ def _case_detector(want_sure: bool):
                     continue
                 s, e = view.to_original(a, b)
                 yield Hit(s, e, "This discusses a specific patient or their care; 2.d protects patient privacy "
-                                "even when the patient is not named.", _FIX_CASE,
-                          confidence=1.0 if sure else 0.6)
+                                "even when the patient is not named.", _FIX_CASE)
         return detect
     return factory
 
 
 @detector("patient.case_details", clause="2.d")
-def case_details(params: dict, org) -> callable:
+def case_details(params: dict[str, Any], org: Organization) -> Detector:
     """Stories about a specific patient or their care, named or not (clear cases)."""
     return _case_detector(True)(params, org)
 
@@ -278,9 +286,9 @@ _IMAGE_NOT_PATIENT = re.compile(
 
 
 @detector("patient.images", clause="2.d")
-def patient_images(params: dict, org) -> callable:
+def patient_images(params: dict[str, Any], org: Organization) -> Detector:
     """Images or videos of patients, their scans or their bodies (from the attachment's description)."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         for a in draft.attachments:
             if a.type not in ("image", "video", "gif", "document", "audio"):
                 continue

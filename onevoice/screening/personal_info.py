@@ -8,11 +8,14 @@ or poster numbers, or the address of a public venue.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import phonenumbers
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .registry import Detector, detector
 from .text_patterns import clause_span, sentence_bounds
 
 _ANY_DIGIT = re.compile(r"\d")
@@ -72,9 +75,9 @@ def is_phone(candidate: str, before: str) -> bool:
 
 
 @detector("personal_info.phone", clause="2.a")
-def phone_numbers(params: dict, org) -> callable:
+def phone_numbers(params: dict[str, Any], org: Organization) -> Detector:
     """Phone numbers written any way: digits, dots, spaces, dashes or words."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.digits
         if len(_ANY_DIGIT.findall(view.text)) < 7:  # no phone number has fewer digits
             return
@@ -92,11 +95,11 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @detector("personal_info.email", clause="2.a")
-def email_addresses(params: dict, org) -> callable:
+def email_addresses(params: dict[str, Any], org: Organization) -> Detector:
     """Private e-mail addresses (the organization's own domains are public)."""
     public = tuple(d.lower() for d in org.public_domains) + tuple(params.get("public_domains", ()))
 
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.digits
         for m in EMAIL.finditer(view.text):
             domain = m.group().rsplit("@", 1)[1].lower().rstrip(".")
@@ -144,9 +147,9 @@ DATE_OF_BIRTH = re.compile(
 
 
 @detector("personal_info.birth_date", clause="2.a")
-def birth_dates(params: dict, org) -> callable:
+def birth_dates(params: dict[str, Any], org: Organization) -> Detector:
     """Dates of birth."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.base
         for m in DATE_OF_BIRTH.finditer(view.text):
             s, e = view.to_original(m.start(), m.end())
@@ -191,9 +194,9 @@ def iban_ok(candidate: str) -> bool:
 
 
 @detector("personal_info.id_number", clause="2.a")
-def id_numbers(params: dict, org) -> callable:
+def id_numbers(params: dict[str, Any], org: Organization) -> Detector:
     """Payment card and bank account (IBAN) numbers, by their checksums."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.base
         t = view.text
         if not _ANY_DIGIT.search(t):
@@ -246,9 +249,9 @@ def _names_someone(t: str, sent_start: int, sent_end: int) -> bool:
 
 
 @detector("personal_info.medical_history", clause="2.a")
-def medical_history(params: dict, org) -> callable:
+def medical_history(params: dict[str, Any], org: Organization) -> Detector:
     """The health or medical history of an identifiable person (a member, staff, a relative)."""
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.base
         t = view.text
         about_someone: dict[tuple[int, int], bool] = {}  # per sentence: read once, however many conditions
@@ -261,6 +264,5 @@ def medical_history(params: dict, org) -> callable:
             start, end = clause_span(t, m.start(), m.end())
             s, e = view.to_original(start, end)
             yield Hit(s, e, "This shares the health or medical history of an identifiable person.",
-                      "Leave out the diagnosis and treatment; a kind word needs no medical details.",
-                      confidence=0.8)
+                      "Leave out the diagnosis and treatment; a kind word needs no medical details.")
     return detect

@@ -3,38 +3,30 @@
 A detector is built once per rule from the rule's parameters and the organization's facts
 (its own public contacts, its names), then called for every draft. It must be pure: text in,
 hits out, no I/O, so that screening stays fast and testable alone.
+
+This module is a leaf: detector modules import it to register, and nothing here imports them.
+The engine's loader (``loader.py``) imports the detector modules by name, which fills ``REGISTRY``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from dataclasses import dataclass
+from typing import Any, Callable, Final, Iterable, Protocol
 
-from .model import Draft, Hit
+from .model import Draft, Hit, Organization
 from .normalize import ScreenText
 
-
-@dataclass(frozen=True)
-class Organization:
-    """What the screening needs to know about the organization that owns the policy."""
-
-    name: str = ""
-    aliases: tuple[str, ...] = ()
-    public_phones: tuple[str, ...] = ()
-    public_emails: tuple[str, ...] = ()
-    public_domains: tuple[str, ...] = ()
-    public_addresses: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases) if self.name else self.aliases
+# The clause of a detector that serves whichever clause its rule names (the `pattern` detector);
+# every other detector serves the one clause it registers, and a pack may bind it to no other.
+RULE_CLAUSE: Final = "*"
 
 
 class Detector(Protocol):
     def __call__(self, text: ScreenText, draft: Draft) -> Iterable[Hit]: ...
 
 
-Factory = Callable[[dict, Organization], Detector]
+Factory = Callable[[dict[str, Any], Organization], Detector]
+# why a rule's parameters cannot be used (a text for the pack's error), or None
+ParamsCheck = Callable[[dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True)
@@ -44,29 +36,28 @@ class Registered:
     factory: Factory
     summary: str
     patterns: tuple[str, ...] = ()  # parameters that are lists of regex fragments (a pack checks them)
+    check: ParamsCheck | None = None  # the detector's own check of its parameters (a pack runs it)
+
+    def serves(self, clause: str) -> bool:
+        """Whether a rule of `clause` may use this detector."""
+        return self.clause in (RULE_CLAUSE, clause)
 
 
 REGISTRY: dict[str, Registered] = {}
 
 
-def detector(name: str, clause: str, patterns: tuple[str, ...] = ()) -> Callable[[Factory], Factory]:
-    """Register `factory(params, organization) -> detector` under `name` for `clause`; `patterns`
-    names the parameters whose entries are regex fragments, which a policy pack must keep safe."""
+def detector(name: str, clause: str, patterns: tuple[str, ...] = (),
+             check: ParamsCheck | None = None) -> Callable[[Factory], Factory]:
+    """Register `factory(params, organization) -> detector` under `name` for `clause` (or
+    `RULE_CLAUSE`: the clause of each rule that uses it); `patterns` names the parameters whose
+    entries are regex fragments, which a policy pack must keep safe; `check` says what else is
+    wrong with a rule's parameters, when the pack is loaded rather than when a draft is screened."""
 
     def register(factory: Factory) -> Factory:
         if name in REGISTRY:
             raise RuntimeError(f"detector {name!r} registered twice")
         summary = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
-        REGISTRY[name] = Registered(name, clause, factory, summary, patterns)
+        REGISTRY[name] = Registered(name, clause, factory, summary, patterns, check)
         return factory
 
     return register
-
-
-def load_all() -> dict[str, Registered]:
-    """Import every detector module so that its registrations run."""
-    from . import (  # noqa: F401  (imported for their registrations)
-        conduct, confidential, employer, patient, personal_info, voice,
-    )
-
-    return REGISTRY

@@ -40,10 +40,6 @@ def sentence_of(t: str, pos: int) -> str:
     return t[s:e]
 
 
-def near_before(t: str, pos: int, width: int = 60) -> str:
-    return t[max(0, pos - width):pos]
-
-
 def words_regex(words: list[str] | tuple[str, ...], flags: int = re.I) -> re.Pattern:
     """One alternation of whole words or phrases (longest first), matched on word boundaries."""
     alts = "|".join(sorted((w.strip() for w in words if w.strip()), key=len, reverse=True))

@@ -8,9 +8,12 @@ organization's published position while giving one's own view, is fine.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
-from .model import Hit
-from .registry import detector
+from .model import Draft, Hit, Organization
+from .normalize import ScreenText
+from .registry import Detector, detector
 
 
 def _patterns(names: tuple[str, ...]) -> list[re.Pattern]:
@@ -65,13 +68,13 @@ def _own_view_beside_published(t: str) -> bool:
 
 
 @detector("voice.speaks_for_org", clause="2.f")
-def speaks_for_org(params: dict, org) -> callable:
+def speaks_for_org(params: dict[str, Any], org: Organization) -> Detector:
     """A personal post that speaks in the organization's voice or implies its views are the organization's."""
     names = tuple(params.get("names") or org.names or ("IPALA",))
     patterns = _patterns(names)
     org_word = re.compile("|".join(re.escape(n) for n in names), re.I)
 
-    def detect(text, draft):
+    def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         t = text.base.text
         if not org_word.search(t):
             return
