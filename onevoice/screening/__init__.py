@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from .engine import Engine
 from .model import Attachment, Decision, Draft, Finding, Hit, Report, Severity, check_length
@@ -22,7 +23,7 @@ def default_engine() -> Engine:
     return Engine(load_pack())
 
 
-def screen(draft: Draft | dict | str, engine: Engine | None = None) -> Report:
+def screen(draft: Draft | dict[str, Any] | str, engine: Engine | None = None) -> Report:
     """Screen one draft (a Draft, a dict in the batch shape, or plain text for an official post)."""
     if isinstance(draft, str):
         draft = Draft(text=draft)

@@ -44,7 +44,7 @@ _DECISION = re.compile(r"\b(?:will (?:lose|cut|close|drop)|is cutting|are cuttin
 _SOURCE_NAMED = re.compile(r"memo|email|briefing|leaked|not allowed", re.I)
 
 
-def _findings(t: str, workplace: re.Pattern, internal: re.Pattern):
+def _findings(t: str, workplace: re.Pattern[str], internal: re.Pattern[str]) -> Iterator[tuple[int, int, str]]:
     if not workplace.search(t):
         return
     for m in _SPEAKS_FOR.finditer(t):

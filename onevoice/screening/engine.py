@@ -16,13 +16,19 @@ official post (1.); screening only makes sure no reviewer has to spot a phone nu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from .model import Decision, Draft, Finding, Report, Severity, redaction_mark
 from .normalize import ScreenText
 from .loader import load_detectors
 from .registry import Detector
+
+if TYPE_CHECKING:
+    from onevoice.policy.pack import PolicyPack
+
+    from .learned import ClauseScore, LearnedScreening
 
 SPAN_SENTENCES = 2          # a learned finding points at its best sentence and at most one more
 SECOND_SENTENCE_AT = 0.6    # ... when that one scores at least this on its own
@@ -38,7 +44,7 @@ def _key(text: str) -> str:
     return _NOT_ALNUM.sub("", text.lower())
 
 
-def _national_forms(phones) -> set[str]:
+def _national_forms(phones: Iterable[str]) -> set[str]:
     """The organization's international numbers as people also write them at home:
     "+44 20 7946 0018" is "020 7946 0018" in London."""
     import phonenumbers
@@ -75,7 +81,7 @@ class _LearnedRule:
     fix: str
 
 
-def default_learned():
+def default_learned() -> LearnedScreening | None:
     """The shipped screening heads on their encoder, or None when no heads are built."""
     from onevoice.learned.encoder import get_encoder
     from onevoice.learned.heads import load
@@ -87,13 +93,13 @@ def default_learned():
 
 
 class Engine:
-    def __init__(self, pack, learned=None) -> None:
+    def __init__(self, pack: PolicyPack, learned: LearnedScreening | Literal[False] | None = None) -> None:
         """`learned`: a LearnedScreening; by default the shipped heads when the pack has a
         ``learned`` section. Pass ``False`` for the recognizers alone."""
         registry = load_detectors()
         self.pack = pack
         self.rules: list[_BoundRule] = []
-        self.learned = None
+        self.learned: LearnedScreening | None = None
         self.learned_rules: list[_LearnedRule] = []
         for rule in pack.rules:
             if not rule.enabled:
@@ -138,7 +144,7 @@ class Engine:
         scores = self.learned.score(drafts) if self.learned is not None and self.learned_rules and drafts else None
         return [self._screen(d, scores[i] if scores else None) for i, d in enumerate(drafts)]
 
-    def _screen(self, draft: Draft, scores) -> Report:
+    def _screen(self, draft: Draft, scores: dict[str, ClauseScore] | None) -> Report:
         text = ScreenText(draft.text)
         findings: list[Finding] = []
         for rule in self.rules:
@@ -165,7 +171,7 @@ class Engine:
             draft_id=draft.id,
         )
 
-    def _learned_findings(self, draft: Draft, scores, found: set[str]) -> list[Finding]:
+    def _learned_findings(self, draft: Draft, scores: dict[str, ClauseScore], found: set[str]) -> list[Finding]:
         """A finding per clause whose head scores the draft at or above its review threshold.
         Where a recognizer already found the clause, its exact span stands for it."""
         out = []

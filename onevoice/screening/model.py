@@ -80,7 +80,7 @@ class Draft:
     id: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Draft":
+    def from_dict(cls, data: dict[str, Any]) -> "Draft":
         """Build a draft from the batch/API shape; raises ValueError with a readable reason."""
         if not isinstance(data, dict):
             raise ValueError("a draft must be a JSON object")
@@ -146,7 +146,7 @@ class Finding:
     def citation(self) -> str:
         return f"{self.clause} {self.clause_title}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "clause": self.clause,
             "clause_title": self.clause_title,
@@ -174,7 +174,7 @@ class Report:
     def labels(self) -> list[str]:
         return sorted({f.clause for f in self.findings})
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.draft_id,
             "decision": self.decision.value,
@@ -184,7 +184,7 @@ class Report:
             "redacted": self.redacted,
         }
 
-    def to_batch_line(self) -> dict:
+    def to_batch_line(self) -> dict[str, Any]:
         """The compact shape of `onevoice screen --jsonl`."""
         return {
             "id": self.draft_id,

@@ -62,12 +62,13 @@ class View:
     ends: list[int] | None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
-        if self.starts is None:
+        starts, ends = self.starts, self.ends
+        if starts is None or ends is None:  # both or neither
             return start, end
         if end <= start:
-            pos = self.starts[start] if start < len(self.starts) else (self.ends[-1] if self.ends else 0)
+            pos = starts[start] if start < len(starts) else (ends[-1] if ends else 0)
             return pos, pos
-        return self.starts[start], self.ends[end - 1]
+        return starts[start], ends[end - 1]
 
 
 class _Builder:
@@ -97,12 +98,13 @@ class _Builder:
 
 def _compose(outer: View, inner: View) -> View:
     """`outer` was built over `inner.text`; return it mapped to the original."""
-    if inner.starts is None:
+    if inner.starts is None or inner.ends is None:  # both or neither
         return outer
-    if outer.starts is None:  # same characters, one for one: the inner map holds
+    if outer.starts is None or outer.ends is None:  # same characters, one for one: the inner map holds
         return View(outer.text, inner.starts, inner.ends)
-    starts = [inner.starts[s] for s in outer.starts]
-    ends = [inner.ends[e - 1] if e > 0 else 0 for e in outer.ends]
+    inner_starts, inner_ends = inner.starts, inner.ends
+    starts = [inner_starts[s] for s in outer.starts]
+    ends = [inner_ends[e - 1] if e > 0 else 0 for e in outer.ends]
     return View(outer.text, starts, ends)
 
 

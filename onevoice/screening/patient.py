@@ -197,8 +197,8 @@ def find_cases(t: str) -> list[tuple[int, int, bool]]:
     out = []
     for s0, (start, end, sure) in sorted(best.items()):
         _, e0 = sentence_bounds(t, start)
-        a, b = _evidence(t, start, end, s0, e0)
-        out.append((a, b, sure))
+        left, right = _evidence(t, start, end, s0, e0)
+        out.append((left, right, sure))
         # the story goes on in the next sentence: the parents' reaction, "her scan showed…"
         n0, n1 = _next_sentence(t, e0)
         if n0 is not None and n0 not in best and _CONTINUES.match(t[n0:n1]):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .normalize import ScreenText
+from .normalize import ScreenText, View
 from .personal_info import (ADDRESS_CI, CARD, DATE_OF_BIRTH, EMAIL, IBAN, ID_NUMBER, PHONE, iban_ok, is_phone, luhn)
 
 
@@ -87,7 +88,7 @@ _PHONE_PUNCT = re.compile(r"[+()]|\d[-.]\d")
 _NON_DIGIT = re.compile(r"\D")
 
 
-def _proper_nouns(t: str):
+def _proper_nouns(t: str) -> Iterator[PiiSpan]:
     for m in _PROPER.finditer(t):
         all_words = m.group().split()
         first, last = 0, len(all_words)  # the words kept: all_words[first:last] (no copies: a run may be long)
@@ -142,7 +143,7 @@ def find_pii(text: str) -> list[PiiSpan]:
     digits, base = st.digits, st.base
     out: list[PiiSpan] = []
 
-    def add(view, start, end, entity, score):
+    def add(view: View, start: int, end: int, entity: str, score: float) -> None:
         s, e = view.to_original(start, end)
         if e > s:
             out.append(PiiSpan(s, e, entity, score))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 
 _SENT_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -40,7 +42,7 @@ def sentence_of(t: str, pos: int) -> str:
     return t[s:e]
 
 
-def words_regex(words: list[str] | tuple[str, ...], flags: int = re.I) -> re.Pattern:
+def words_regex(words: list[str] | tuple[str, ...], flags: int = re.I) -> re.Pattern[str]:
     """One alternation of whole words or phrases (longest first), matched on word boundaries."""
     alts = "|".join(sorted((w.strip() for w in words if w.strip()), key=len, reverse=True))
     return re.compile(rf"(?<![\w]){'(?:' + alts + ')'}(?![\w])", flags)
@@ -71,7 +73,7 @@ def pattern_problem(fragment: str) -> str | None:
     repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
     ways = 1
 
-    def walk(items, repeated: bool) -> str | None:
+    def walk(items: Iterable[tuple[Any, Any]], repeated: bool) -> str | None:
         nonlocal ways
         for op, av in items:
             if op in repeats:
@@ -110,7 +112,7 @@ def pattern_problem(fragment: str) -> str | None:
     return None
 
 
-def _flatten(items):
+def _flatten(items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
     """Every (op, av) inside a parsed regex, groups and choices opened."""
     import re._constants as sre
 

@@ -16,7 +16,7 @@ from .normalize import ScreenText
 from .registry import Detector, detector
 
 
-def _patterns(names: tuple[str, ...]) -> list[re.Pattern]:
+def _patterns(names: tuple[str, ...]) -> list[re.Pattern[str]]:
     org = "(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + ")"
     the = r"(?:the\s+|l'|l’|la\s+|el\s+|der\s+|die\s+|da\s+|do\s+|dell'|della\s+)?"
     says = (r"(?:has decided|decided|thinks|says|believes|supports|fully supports|opposes|rejects|condemns|demands|"
