@@ -64,8 +64,7 @@ def pattern_hits(view: View, patterns: Iterable[re.Pattern[str] | None], explana
 
 # ---- the `pattern` detector ---------------------------------------------------------------------
 
-VIEWS = ("base", "words", "digits")  # ScreenText views: zero-width and confusables undone; masked
-                                     # and leetspeak words undone; spelled and spaced digits joined
+VIEWS = ("base", "words", "digits")  # the ScreenText views a rule may read (normalize.py)
 DEFAULT_CONTEXT_WINDOW = 80
 MAX_CONTEXT_WINDOW = 200
 PARAMS = ("patterns", "context", "context_window", "view", "explanation", "fix")

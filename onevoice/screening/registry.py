@@ -56,7 +56,7 @@ def detector(name: str, clause: str, patterns: tuple[str, ...] = (),
     def register(factory: Factory) -> Factory:
         if name in REGISTRY:
             raise RuntimeError(f"detector {name!r} registered twice")
-        summary = (factory.__doc__ or "").strip().splitlines()[0] if factory.__doc__ else ""
+        summary = " ".join((factory.__doc__ or "").strip().split("\n\n")[0].split())  # its first paragraph
         REGISTRY[name] = Registered(name, clause, factory, summary, patterns, check)
         return factory
 

@@ -50,6 +50,9 @@ def test_ipala_pack_cites_every_clause_of_section_2():
     (MINIMAL + "learned:\n  '2.e': {review: 0.6, block: 0.4}\n", "block must not be below review"),
     (MINIMAL + "learned:\n  '2.e': {applies_to: [tweet]}\n", "unknown kinds"),
     (MINIMAL + "learned: [2.e]\n", "learned must be a mapping"),
+    (MINIMAL.replace('title: Be professional}', 'title: Be professional}\n  - {id: "2.a", title: Privacy}')
+     .replace('clause: "2.e"\n    severity', 'clause: "2.a"\n    severity'),
+     "rule acme-profanity: detector 'conduct.profanity' is for clause '2.e', not '2.a'"),
 ])
 def test_bad_packs_are_refused_with_the_place(text, needle):
     with pytest.raises(PolicyPackError, match=needle.replace("(", r"\(").replace("[", r"\[")):
@@ -88,6 +91,14 @@ def _rules(n: int) -> str:
 def test_packs_that_could_slow_screening_are_refused(text, needle):
     with pytest.raises(PolicyPackError, match=re.escape(needle)):
         parse_pack(text, source="acme.yaml")
+
+
+def test_an_employer_pack_rule_must_use_its_detectors_clause():
+    """An employer pack names no clauses of its own; its detectors' clauses are still checked."""
+    text = "format: 1\npack: emp\nversion: 1\nrules:\n  - {id: e1, detector: employer.conflict, clause: '2.e', severity: block}\n"
+    with pytest.raises(PolicyPackError, match=re.escape("emp.yaml: rule e1: detector 'employer.conflict' is for clause '2.g', not '2.e'")):
+        parse_pack(text, source="emp.yaml")
+    assert parse_pack(text.replace("'2.e'", "'2.g'")).rules[0].clause == "2.g"
 
 
 def test_a_pack_word_list_may_use_bounded_patterns():
