@@ -15,6 +15,7 @@ from typing import Any
 
 from .model import Draft, Hit, Organization
 from .normalize import ScreenText
+from .pattern import pattern_hits
 from .registry import Detector, detector
 from .text_patterns import clause_span, words_regex
 
@@ -80,8 +81,6 @@ def employer_conflict(params: dict[str, Any], org: Organization) -> Detector:
                       f"Speaking for {label} needs its authority; personal accounts speak only for yourself.",
                       "Leave internal matters to your employer's own channels; check its social media policy.")
         if topics is not None and workplace.search(t):
-            for m in topics.finditer(t):
-                s, e = text.base.to_original(m.start(), m.end())
-                yield Hit(s, e, f"{label} does not allow staff to post about this topic.",
-                          "Leave this topic out of your personal posts.")
+            yield from pattern_hits(text.base, (topics,), f"{label} does not allow staff to post about this topic.",
+                                    "Leave this topic out of your personal posts.")
     return detect

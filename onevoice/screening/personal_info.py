@@ -15,6 +15,7 @@ import phonenumbers
 
 from .model import Draft, Hit, Organization
 from .normalize import ScreenText
+from .pattern import pattern_hits
 from .registry import Detector, detector
 from .text_patterns import clause_span, sentence_bounds
 
@@ -81,12 +82,14 @@ def phone_numbers(params: dict[str, Any], org: Organization) -> Detector:
         view = text.digits
         if len(_ANY_DIGIT.findall(view.text)) < 7:  # no phone number has fewer digits
             return
-        for m in PHONE.finditer(view.text):
-            if is_phone(m.group(), view.text[max(0, m.start() - 80):m.start()]):
-                s, e = view.to_original(m.start(), m.end())
-                yield Hit(s, e, "A phone number of a person is personal information.",
-                          "Remove the number, or give the organization's public office line instead.")
+        yield from pattern_hits(view, (PHONE,), "A phone number of a person is personal information.",
+                                "Remove the number, or give the organization's public office line instead.",
+                                keep=_is_phone_match)
     return detect
+
+
+def _is_phone_match(t: str, m: re.Match[str]) -> bool:
+    return is_phone(m.group(), t[max(0, m.start() - 80):m.start()])
 
 
 # --- e-mail addresses -----------------------------------------------------------------------
@@ -99,15 +102,13 @@ def email_addresses(params: dict[str, Any], org: Organization) -> Detector:
     """Private e-mail addresses (the organization's own domains are public)."""
     public = tuple(d.lower() for d in org.public_domains) + tuple(params.get("public_domains", ()))
 
+    def private(t: str, m: re.Match[str]) -> bool:
+        domain = m.group().rsplit("@", 1)[1].lower().rstrip(".")
+        return not any(domain == d or domain.endswith("." + d) for d in public)
+
     def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
-        view = text.digits
-        for m in EMAIL.finditer(view.text):
-            domain = m.group().rsplit("@", 1)[1].lower().rstrip(".")
-            if any(domain == d or domain.endswith("." + d) for d in public):
-                continue
-            s, e = view.to_original(m.start(), m.end())
-            yield Hit(s, e, "A private e-mail address is personal information.",
-                      "Remove it, or point people to the organization's public address.")
+        return pattern_hits(text.digits, (EMAIL,), "A private e-mail address is personal information.",
+                            "Remove it, or point people to the organization's public address.", keep=private)
     return detect
 
 
@@ -150,11 +151,8 @@ DATE_OF_BIRTH = re.compile(
 def birth_dates(params: dict[str, Any], org: Organization) -> Detector:
     """Dates of birth."""
     def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
-        view = text.base
-        for m in DATE_OF_BIRTH.finditer(view.text):
-            s, e = view.to_original(m.start(), m.end())
-            yield Hit(s, e, "A date of birth is personal information.",
-                      "Remove the date of birth; a birthday greeting needs no year or date.")
+        return pattern_hits(text.base, (DATE_OF_BIRTH,), "A date of birth is personal information.",
+                            "Remove the date of birth; a birthday greeting needs no year or date.")
     return detect
 
 
@@ -201,17 +199,21 @@ def id_numbers(params: dict[str, Any], org: Organization) -> Detector:
         t = view.text
         if not _ANY_DIGIT.search(t):
             return
-        for m in CARD.finditer(t):
-            digits = digits_only(m.group())
-            if 13 <= len(digits) <= 19 and luhn(digits) and not _NOT_PHONE_BEFORE.search(t[max(0, m.start() - 20):m.start()]):
-                s, e = view.to_original(m.start(), m.end())
-                yield Hit(s, e, "This looks like a payment card number.", "Never post card numbers.")
-        for m in IBAN.finditer(t):
-            if iban_ok(m.group()):
-                s, e = view.to_original(m.start(), m.end())
-                yield Hit(s, e, "A bank account (IBAN) is personal information.",
-                          "Share payment details privately, or use the organization's published account.")
+        yield from pattern_hits(view, (CARD,), "This looks like a payment card number.", "Never post card numbers.",
+                                keep=_is_card)
+        yield from pattern_hits(view, (IBAN,), "A bank account (IBAN) is personal information.",
+                                "Share payment details privately, or use the organization's published account.",
+                                keep=_is_iban)
     return detect
+
+
+def _is_card(t: str, m: re.Match[str]) -> bool:
+    digits = digits_only(m.group())
+    return 13 <= len(digits) <= 19 and luhn(digits) and not _NOT_PHONE_BEFORE.search(t[max(0, m.start() - 20):m.start()])
+
+
+def _is_iban(t: str, m: re.Match[str]) -> bool:
+    return iban_ok(m.group())
 
 
 # --- medical history of an identifiable person --------------------------------------------------
@@ -255,14 +257,18 @@ def medical_history(params: dict[str, Any], org: Organization) -> Detector:
         view = text.base
         t = view.text
         about_someone: dict[tuple[int, int], bool] = {}  # per sentence: read once, however many conditions
-        for m in _CONDITION.finditer(t):
+
+        def about_a_person(t: str, m: re.Match[str]) -> bool:
             bounds = sentence_bounds(t, m.start())
             if bounds not in about_someone:
                 about_someone[bounds] = _names_someone(t, *bounds)
-            if not about_someone[bounds]:
-                continue
-            start, end = clause_span(t, m.start(), m.end())
-            s, e = view.to_original(start, end)
-            yield Hit(s, e, "This shares the health or medical history of an identifiable person.",
-                      "Leave out the diagnosis and treatment; a kind word needs no medical details.")
+            return about_someone[bounds]
+
+        return pattern_hits(view, (_CONDITION,), "This shares the health or medical history of an identifiable person.",
+                            "Leave out the diagnosis and treatment; a kind word needs no medical details.",
+                            keep=about_a_person, grow=_clause)
     return detect
+
+
+def _clause(t: str, m: re.Match[str]) -> tuple[int, int]:
+    return clause_span(t, m.start(), m.end())
