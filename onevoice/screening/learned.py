@@ -91,9 +91,9 @@ def vectorize(drafts: Sequence[Draft], encoder: Encoder) -> list[DraftVectors]:
     for d, (first, spans, has_alt) in zip(drafts, plans):
         doc = vecs[first]
         sent = vecs[first + 1:first + 1 + len(spans)]
-        alt = vecs[first + 1 + len(spans)] if has_alt else zero
+        alt_vec = vecs[first + 1 + len(spans)] if has_alt else zero
         kind = _kind(d)
-        dense = np.concatenate([doc, sent.max(axis=0) if len(spans) else doc, alt, kind, _attachment_flags(d)])
+        dense = np.concatenate([doc, sent.max(axis=0) if len(spans) else doc, alt_vec, kind, _attachment_flags(d)])
         sent_dense = np.hstack([sent, np.tile(kind, (len(spans), 1))]) if len(spans) else np.zeros(
             (0, encoder.dim + len(kind)), dtype=np.float32)
         out.append(DraftVectors(
@@ -133,7 +133,7 @@ class LearnedScreening:
             doc = self.heads[f"{clause}"].proba(dense, ids)
             sent_head = self.heads.get(f"{clause}/sentence")
             for i, v in enumerate(vectors):
-                ranked: tuple = ()
+                ranked: tuple[tuple[int, int, float], ...] = ()
                 if sent_head is not None and len(v.spans):
                     p = sent_head.proba(v.sent_dense, v.sent_ids)
                     order = np.argsort(-p)
