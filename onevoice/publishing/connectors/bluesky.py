@@ -34,9 +34,10 @@ from atproto_core.exceptions import AtProtocolError
 
 from . import checked_http
 from .addresses import PrivateAddress
-from .base import ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest, RemoteComment
+from ..limits import LIMITS as PLATFORM_LIMITS
+from .base import ConnectorConfig, ConnectorError, PostCounts, PostRef, PublishRequest, RemoteComment
 
-LIMITS = PlatformLimits(max_chars=300, count_graphemes=True, max_media=4)
+LIMITS = PLATFORM_LIMITS["bluesky"]  # the one table, publishing/limits.yaml
 POST = "app.bsky.feed.post"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"  # the TID alphabet (base32-sortable)

@@ -38,10 +38,11 @@ from urllib3.util.retry import Retry
 
 from . import checked_http
 from .addresses import PrivateAddress
-from .base import (ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest,
+from ..limits import LIMITS as PLATFORM_LIMITS
+from .base import (ConnectorConfig, ConnectorError, PostCounts, PostRef, PublishRequest,
                    RemoteComment)
 
-LIMITS = PlatformLimits(max_chars=500, url_length=23, max_media=4)
+LIMITS = PLATFORM_LIMITS["mastodon"]  # the one table, publishing/limits.yaml
 TIMEOUT = 20          # seconds to wait for an answer
 CONNECT_TIMEOUT = 5   # seconds to open a connection (a refused or unanswered connect is retried)
 # Methods whose repeat changes nothing: a read error on them is retried (DELETE: a second delete
