@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from importlib import resources
+from typing import Any
 
 import regex
 
@@ -53,7 +54,7 @@ def unit(limits: PlatformLimits) -> str:
     return "graphemes" if limits.count_graphemes else "characters"
 
 
-def measure(platform: str, text: str) -> dict | None:
+def measure(platform: str, text: str) -> dict[str, Any] | None:
     """How long the text is as the platform counts it, against its limit (the composer's counter
     before its script takes over, and without the script)."""
     limits = LIMITS.get(platform)
@@ -63,7 +64,7 @@ def measure(platform: str, text: str) -> dict | None:
     return {"length": length, "max": limits.max_chars, "unit": unit(limits), "over": max(0, length - limits.max_chars)}
 
 
-def fit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
+def fit_problems(platform: str, text: str, attachments: list[dict[str, Any]]) -> list[str]:
     """What keeps a draft from being saved at all: an empty post, or more text than the platform
     takes. The rest of `limit_problems` (media, alt text) may be fixed later, before approval."""
     limits = LIMITS.get(platform)
@@ -80,7 +81,7 @@ def fit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]
     return problems
 
 
-def limit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
+def limit_problems(platform: str, text: str, attachments: list[dict[str, Any]]) -> list[str]:
     """What keeps this draft from fitting the platform; empty when it fits."""
     limits = LIMITS.get(platform)
     if limits is None:

@@ -24,6 +24,7 @@ import hashlib
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from collections.abc import Mapping
 from typing import Any, Callable, TypeVar
 
 import httpx
@@ -112,7 +113,7 @@ class BlueskyConnector:
 
     # -- publishing ---------------------------------------------------------------------------
 
-    def _get_post(self, repo: str, rkey: str):
+    def _get_post(self, repo: str, rkey: str) -> Any:
         """The post record, or None when there is none (RecordNotFound)."""
         try:
             return self._call(self.client.com.atproto.repo.get_record,
@@ -267,7 +268,7 @@ class BlueskyConnector:
 
     def account(self) -> str:
         """The account the session reached (com.atproto.server.getSession, read at sign-in): "@handle"."""
-        return "@" + self.handle
+        return "@" + str(self.handle)
 
 
 # -- error mapping --------------------------------------------------------------------------------
@@ -287,7 +288,7 @@ def _error(exc: RequestErrorBase) -> ConnectorError:
                           status=status, outcome_unknown=status >= 500 or status == 408)
 
 
-def _message(response) -> str:
+def _message(response: Any) -> str:
     content = response.content
     error, message = getattr(content, "error", None), getattr(content, "message", None)
     if isinstance(content, dict):
@@ -299,7 +300,7 @@ def _message(response) -> str:
     return f"HTTP {response.status_code}"
 
 
-def _retry_after(headers: dict) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait: Retry-After (seconds or an HTTP date), else RateLimit-Reset (a Unix time,
     as Bluesky sends it; small values are read as seconds, as the IETF draft has it)."""
     h = {str(k).lower(): str(v) for k, v in headers.items()}
