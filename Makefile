@@ -28,8 +28,10 @@ run: init
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-## The whole test suite, real-server and browser tests included.
+## The whole test suite, real-server and browser tests included, after the linter and the type checker.
 test: $(STAMP) browser
+	$(BIN)/ruff check onevoice tests bench
+	$(BIN)/python -m mypy onevoice/screening onevoice/publishing
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 ## Only the fast tests (no real servers, no browser).

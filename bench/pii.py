@@ -20,7 +20,6 @@ template_id are reported beside the full set as a check on template leakage.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 

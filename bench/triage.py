@@ -61,7 +61,7 @@ def run() -> dict:
         ours = [triage(text).scores["negative"] >= NEGATIVE_AT for _, text, _ in rows]
         theirs = [vader.polarity_scores(text)["compound"] <= VADER_NEGATIVE for _, text, _ in rows]
         held = [not is_fit(name, row_id) for row_id, _, _ in rows]
-        pick = lambda xs: [x for x, h in zip(xs, held) if h]  # noqa: E731
+        pick = lambda xs, held=held: [x for x, h in zip(xs, held) if h]  # noqa: E731
         subsets[name] = {"held-out": {"onevoice": prf(pick(gold), pick(ours)), "vader": prf(pick(gold), pick(theirs))},
                          "full": {"onevoice": prf(gold, ours), "vader": prf(gold, theirs)}}
 

@@ -5,7 +5,9 @@ a committee member asked for by hand (`make_report`).
 
 By default the jobs run in-process: `onevoice serve` starts a scheduler thread, and
 `onevoice worker` runs the same loop in the foreground. At scale the same `Job` functions run
-as Celery tasks (onevoice/scale.py) and the API processes start no scheduler.
+as Celery tasks (onevoice/scale.py) and the API processes start no scheduler. This module knows
+nothing of Celery: work is handed to the workers through `System.kick`, a hook that does nothing
+until the Celery side installs it (onevoice.scale.install, when a broker is configured).
 """
 from __future__ import annotations
 
@@ -115,37 +117,28 @@ _kicks_pending: set[str] = set()  # jobs whose task is about to be sent
 
 
 def kick(system, name: str) -> None:
-    """Ask for a job to run soon. With a broker (ONEVOICE_BROKER_URL) a Celery worker takes it
-    within KICK_WINDOW; otherwise the scheduler's next round runs it. Losing a kick loses nothing:
-    the job also runs at its interval.
+    """Ask for a job to run soon. With workers (a broker, ONEVOICE_BROKER_URL, and its hook on the
+    System) a worker takes it within KICK_WINDOW; otherwise the scheduler's next round runs it.
+    Losing a kick loses nothing: the job also runs at its interval.
 
     Kicks are coalesced: handing a task to the broker costs about 2 ms of CPU, as much as storing
     the batch that asked for it, and one run of a job serves every kick made before it starts."""
-    if not system.settings.broker_url:
+    if not system.has_workers:
         return
     with _kick_lock:
         if name in _kicks_pending:
             return  # the send still to come starts after this caller's commit: it covers this kick
         _kicks_pending.add(name)
-    timer = threading.Timer(KICK_WINDOW, _send_kick, args=(name,))
+    timer = threading.Timer(KICK_WINDOW, _send_kick, args=(system, name))
     timer.daemon = True
     timer.start()
 
 
-def prepare_kicks(system) -> None:
-    """Load the Celery client at start-up rather than on the first kick, which would otherwise
-    reach the workers a second late (importing Celery takes that long)."""
-    if system.settings.broker_url:
-        import onevoice.scale  # noqa: F401
-
-
-def _send_kick(name: str) -> None:
+def _send_kick(system, name: str) -> None:
     with _kick_lock:
         _kicks_pending.discard(name)
     try:
-        from onevoice.scale import app
-
-        app.send_task("onevoice.job", args=(name,))
+        system.kick("job", name)
     except Exception as exc:  # noqa: BLE001 — the broker being down must not fail anything
         log.warning("could not hand %s to the workers: %s", name, exc)
 
@@ -164,11 +157,9 @@ def make_report(system, actor, period, email: bool = False, trigger: str = "web"
     from onevoice.monitoring import report
 
     report.start(system.db, actor, period, trigger=trigger, email=email)
-    if system.settings.broker_url:
+    if system.has_workers:
         try:
-            from onevoice.scale import app
-
-            app.send_task("onevoice.report", args=(period.label, actor.label, email))
+            system.kick("report", period.label, actor.label, email)
             return None
         except Exception as exc:  # noqa: BLE001 - the broker being down must not lose the report
             log.warning("could not hand report %s to the workers, making it here: %s", period.label, exc)

@@ -7,10 +7,10 @@ Beat enqueues each job at its interval; any worker may run it. The jobs are safe
 several workers at once: the outbox and escalation claims lock their rows (SKIP LOCKED on
 PostgreSQL), and intake deduplicates by the platform's id. The API processes then run with
 ONEVOICE_SCHEDULER=off, and with ONEVOICE_INTAKE=queued they hand pushed comments to the
-`ingest_queued` job here at once (onevoice.jobs.kick).
+`ingest_queued` job here at once (onevoice.jobs.kick, through the hook `install` puts on the
+System: the generic scheduler in onevoice.jobs never imports Celery).
 """
 from __future__ import annotations
-
 
 from celery import Celery
 from celery.signals import worker_init
@@ -37,12 +37,24 @@ def _warm_up(**_) -> None:
     triage("warm-up")
 
 
+def install(system) -> None:
+    """Make `system.kick(task, *args)` hand the task to the workers: \"job\" is the `onevoice.job`
+    task, \"report\" the `onevoice.report` one. The web app calls this when a broker is configured
+    (settings.broker_url), and so does the worker for its own System."""
+    system.install_kick(_hand_off)
+
+
+def _hand_off(task: str, *args) -> None:
+    app.send_task(f"onevoice.{task}", args=args)
+
+
 def system():
     global _system
     if _system is None:
         from onevoice.system import System
 
         _system = System()
+        install(_system)
     return _system
 
 

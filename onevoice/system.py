@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Callable
 
 from sqlalchemy import select
 
@@ -35,6 +36,26 @@ class System:
                                  ALLOW_PRIVATE: self.settings.allow_private_urls})
         self.box = CredentialBox(self.settings.secret_key)
         self._engines: dict[str, Engine] = {}
+        self._hand_off: Callable[..., None] | None = None
+
+    def install_kick(self, hand_off: Callable[..., None] | None) -> None:
+        """Set what `kick` hands work to: `hand_off(task, *args)`. The Celery side
+        (onevoice.scale.install) installs its own when a broker is configured; None removes it."""
+        self._hand_off = hand_off
+
+    @property
+    def has_workers(self) -> bool:
+        """Whether `kick` reaches workers (a broker is configured and its hook installed)."""
+        return self._hand_off is not None
+
+    def kick(self, task: str, *args: Any) -> bool:
+        """Hand a task (\"job\" with a job's name, or \"report\" with a report's arguments) to the
+        workers. Without a broker nothing is installed and this does nothing and returns False: the
+        in-process scheduler runs the jobs. Raises what the hook raises (the broker being down)."""
+        if self._hand_off is None:
+            return False
+        self._hand_off(task, *args)
+        return True
 
     def migrate(self) -> None:
         upgrade(self.settings.database_url)

@@ -33,12 +33,12 @@ BOT = re.compile(r"bot|crawl|spider|preview|facebookexternalhit|slurp|embed|fetc
 def campaign_view(c: Campaign, links: list[TrackedLink] = (), base_url: str = "") -> dict:
     return {"id": c.id, "slug": c.slug, "name": c.name, "description": c.description,
             "starts_at": c.starts_at.isoformat(), "ends_at": c.ends_at.isoformat(), "goal_metric": c.goal_metric,
-            "goal_target": c.goal_target, "links": [link_view(l, base_url) for l in links]}
+            "goal_target": c.goal_target, "links": [link_view(link, base_url) for link in links]}
 
 
-def link_view(l: TrackedLink, base_url: str = "") -> dict:
-    return {"id": l.id, "code": l.code, "short_url": short_url(l.code, base_url), "target_url": l.target_url,
-            "label": l.label}
+def link_view(link: TrackedLink, base_url: str = "") -> dict:
+    return {"id": link.id, "code": link.code, "short_url": short_url(link.code, base_url), "target_url": link.target_url,
+            "label": link.label}
 
 
 def short_url(code: str, base_url: str = "") -> str:

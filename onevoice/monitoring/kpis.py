@@ -422,7 +422,7 @@ def campaign_kpis(session: Session, period: Period, as_of: datetime | None = Non
     texts = _texts(session, [p.draft_id for p in posts])
     out = []
     for c in campaigns:
-        codes = {l.code for l in links[c.id]}
+        codes = {link.code for link in links[c.id]}
         k = CampaignKPI(c.id, c.slug, c.name, c.starts_at, c.ends_at, c.goal_metric, c.goal_target, links=len(links[c.id]))
         k.clicks_total, k.clicks_in_period, k.bot_requests = counted.get(c.id, (0, 0, 0))
         mine = [p for p in posts if c.starts_at <= p.published_at < c.ends_at

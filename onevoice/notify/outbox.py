@@ -182,7 +182,7 @@ def undelivered(session: Session) -> Undelivered | None:
     reasons: dict[str, int] = {}
     incidents: set[int] = set()
     escalations = 0
-    for status, rtype, rid, error, n in rows:
+    for _status, rtype, rid, error, n in rows:
         reasons[error or "unknown error"] = reasons.get(error or "unknown error", 0) + n
         if rtype == "incident" and rid and rid.isdigit():
             incidents.add(int(rid))

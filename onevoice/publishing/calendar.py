@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, and_, case, func, or_, select
@@ -103,10 +104,13 @@ def _local_midnight(d: date, z: ZoneInfo) -> datetime:
 
 
 def _placed_at(d: Draft) -> datetime:
-    return d.published_at if d.state in ("published", "retracted") and d.published_at else d.scheduled_at
+    at = d.published_at if d.state in ("published", "retracted") and d.published_at else d.scheduled_at
+    if at is None:  # SHOWN drafts are scheduled or published
+        raise ValueError(f"draft {d.id} is on the calendar without a date")
+    return at
 
 
-def _visible(q: Select, actor: Actor) -> Select:
+def _visible(q: Select[Any], actor: Actor) -> Select[Any]:
     """The committee sees every channel's posts; anyone else only their own (as with drafts)."""
     if not (allowed(actor, Action.DRAFT_VIEW_ALL) or actor.is_system):
         q = q.where(Draft.author_id == actor.member_id)
@@ -164,7 +168,7 @@ def grid(session: Session, actor: Actor, view: str, day: date, zone: str, now: d
         anchor = monday(day)
         first, last = anchor, anchor + timedelta(days=6)
         prev, nxt = anchor - timedelta(days=7), anchor + timedelta(days=7)
-        in_range = lambda d: True  # noqa: E731
+        in_range: Callable[[date], bool] = lambda d: True  # noqa: E731
     else:
         view, anchor = "month", day.replace(day=1)
         nxt = (anchor + timedelta(days=32)).replace(day=1)
@@ -184,7 +188,7 @@ def grid(session: Session, actor: Actor, view: str, day: date, zone: str, now: d
     return Grid(view, anchor, z.key, [ordered[i:i + 7] for i in range(0, len(ordered), 7)], prev, nxt)
 
 
-def agenda_query(actor: Actor, now: datetime | None = None, past: bool = False) -> Select:
+def agenda_query(actor: Actor, now: datetime | None = None, past: bool = False) -> Select[Any]:
     """The agenda: upcoming posts, soonest first; with `past`, then the past ones, latest first."""
     now = now or utcnow()
     at = case((Draft.state.in_(("published", "retracted")), func.coalesce(Draft.published_at, Draft.scheduled_at)),
@@ -208,7 +212,7 @@ def _movable(session: Session, actor: Actor, draft_id: int, verb: str) -> tuple[
         raise Conflict(f"only a scheduled post can be {verb}d; this one is {draft.state.replace('_', ' ')}")
     q = select(OutboxEntry).where(OutboxEntry.draft_id == draft.id, OutboxEntry.action == "publish",
                                   OutboxEntry.status.in_(("pending", "sending")))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()  # the publisher's claim locks the entry too: one of us waits
     entry = session.scalar(q.order_by(OutboxEntry.id.desc()).limit(1))
     if entry is None or entry.status != "pending" or entry.attempts > 0:

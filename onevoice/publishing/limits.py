@@ -3,19 +3,41 @@ again before a committee member may approve it.
 
 Mastodon counts characters with every link as 23; Bluesky counts graphemes (an emoji with
 modifiers is one) up to 300. Every image needs alt text: our own rule, for accessibility.
+The figures are data, in the one table `limits.yaml` (read through importlib.resources), which the
+connectors read too.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
+from importlib import resources
+from typing import Any
 
 import regex
 
+from onevoice import safe_yaml
+
 from .connectors.base import PlatformLimits
 
-LIMITS = {
-    "mastodon": PlatformLimits(max_chars=500, url_length=23, max_media=4),
-    "bluesky": PlatformLimits(max_chars=300, count_graphemes=True, max_media=4),
-}
+TABLE = "limits.yaml"
+
+
+def load_limits() -> dict[str, PlatformLimits]:
+    """The platform limits of limits.yaml, by platform; a field it does not know is an error."""
+    text = (resources.files("onevoice.publishing") / TABLE).read_text(encoding="utf-8")
+    table = safe_yaml.load(text)
+    fields = {f.name for f in dataclasses.fields(PlatformLimits)}
+    if not isinstance(table, dict):
+        raise ValueError(f"onevoice/publishing/{TABLE}: a mapping of platform to its limits")
+    limits = {}
+    for platform, values in table.items():
+        if not isinstance(values, dict) or not set(values) <= fields:
+            raise ValueError(f"onevoice/publishing/{TABLE}: {platform}: limits are some of {sorted(fields)}")
+        limits[str(platform)] = PlatformLimits(**values)
+    return limits
+
+
+LIMITS = load_limits()
 URL = re.compile(r"https?://\S+")
 _GRAPHEME = regex.compile(r"\X")
 
@@ -32,7 +54,7 @@ def unit(limits: PlatformLimits) -> str:
     return "graphemes" if limits.count_graphemes else "characters"
 
 
-def measure(platform: str, text: str) -> dict | None:
+def measure(platform: str, text: str) -> dict[str, Any] | None:
     """How long the text is as the platform counts it, against its limit (the composer's counter
     before its script takes over, and without the script)."""
     limits = LIMITS.get(platform)
@@ -42,7 +64,7 @@ def measure(platform: str, text: str) -> dict | None:
     return {"length": length, "max": limits.max_chars, "unit": unit(limits), "over": max(0, length - limits.max_chars)}
 
 
-def fit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
+def fit_problems(platform: str, text: str, attachments: list[dict[str, Any]]) -> list[str]:
     """What keeps a draft from being saved at all: an empty post, or more text than the platform
     takes. The rest of `limit_problems` (media, alt text) may be fixed later, before approval."""
     limits = LIMITS.get(platform)
@@ -59,7 +81,7 @@ def fit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]
     return problems
 
 
-def limit_problems(platform: str, text: str, attachments: list[dict]) -> list[str]:
+def limit_problems(platform: str, text: str, attachments: list[dict[str, Any]]) -> list[str]:
     """What keeps this draft from fitting the platform; empty when it fits."""
     limits = LIMITS.get(platform)
     if limits is None:

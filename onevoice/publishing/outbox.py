@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import and_, or_, select
 
@@ -60,7 +60,7 @@ ConnectorFor = Callable[[Channel], Connector]
 
 
 def backoff(attempts: int, retry_after: float | None) -> float:
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** max(0, attempts - 1))
     return max(delay, retry_after or 0.0)
 
 
@@ -79,7 +79,7 @@ def _claim(db: Database, now: datetime) -> Claim | None:
              .where(or_(Channel.crisis_mode.is_(False), OutboxEntry.action == "delete",
                         OutboxEntry.fast_track.is_(True)))
              .order_by(OutboxEntry.due_at, OutboxEntry.id).limit(1))
-        if s.bind.dialect.name == "postgresql":
+        if s.get_bind().dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True, of=OutboxEntry)
         entry = s.scalar(q)
         if entry is None:
@@ -90,7 +90,7 @@ def _claim(db: Database, now: datetime) -> Claim | None:
         # This attempt's outcome is unknown until step 3 commits. The real clock, not `now` (which
         # tests and the scheduler may move): find_published compares it with the platform's clock.
         entry.outcome_unknown_since = earlier_unknown or utcnow()
-        draft = s.get(Draft, entry.draft_id)
+        draft = s.get_one(Draft, entry.draft_id)
         if entry.action == "publish" and draft.state == "scheduled":
             before = draft.state
             draft.state = next_state(draft.state, "start_publishing")
@@ -106,7 +106,7 @@ def _request(db: Database, entry: OutboxEntry, draft: Draft) -> PublishRequest:
     with db.reader() as s:
         for a in draft.attachments or []:
             if a.get("media_id"):
-                f = s.get(MediaFile, a["media_id"])
+                f = s.get_one(MediaFile, a["media_id"])
                 media.append(Media(data=f.data, mime_type=f.mime_type, alt=a.get("alt") or ""))
     reply_to = PostRef(**draft.reply_to) if draft.reply_to else None
     return PublishRequest(text=draft.text, idempotency_key=entry.idempotency_key, reply_to=reply_to,
@@ -120,9 +120,9 @@ def send_one(db: Database, entry_id: int, connector_for: ConnectorFor, now: date
     from .workflow import publish_refusal
 
     with db.reader() as s:
-        entry = s.get(OutboxEntry, entry_id)
-        draft = s.get(Draft, entry.draft_id)
-        channel = s.get(Channel, entry.channel_id)
+        entry = s.get_one(OutboxEntry, entry_id)
+        draft = s.get_one(Draft, entry.draft_id)
+        channel = s.get_one(Channel, entry.channel_id)
         refusal = publish_refusal(s, entry, draft)  # 1.: its author must still be authorized on the channel
     # Whether, should this attempt fail, a post may exist that the outbox does not know of: so far
     # only if an earlier attempt left it unknown (nothing of this attempt has reached the platform)
@@ -137,7 +137,8 @@ def send_one(db: Database, entry_id: int, connector_for: ConnectorFor, now: date
             request = _request(db, entry, draft)
             # even when the post may no longer go out (refusal), an earlier attempt may have made it:
             # then it is out, and the draft must say so (and link to it, to retract it if need be)
-            ref = connector.find_published(request, outcome_unknown_since) if look_first else None
+            ref = (connector.find_published(request, outcome_unknown_since)
+                   if look_first and outcome_unknown_since is not None else None)
             found = ref is not None
             if ref is None:
                 unknown = False  # the look-up (if any) found nothing: no earlier attempt made the post
@@ -150,21 +151,21 @@ def send_one(db: Database, entry_id: int, connector_for: ConnectorFor, now: date
                     unknown = exc.outcome_unknown
                     raise
             # the platform's URL becomes a link on the draft page: only http(s) is kept
-            result = {"id": ref.id, "url": http_url(ref.url), "cid": ref.cid}
+            result: dict[str, Any] = {"id": ref.id, "url": http_url(ref.url), "cid": ref.cid}
         else:
             # no look-up for a deletion: sending it again is harmless (a post already gone counts as deleted)
-            connector.delete(PostRef(**draft.published_ref))
+            connector.delete(PostRef(**(draft.published_ref or {})))
             result = {"deleted": True}
     except ConnectorError as exc:
         return _record_failure(db, entry_id, exc, now or utcnow(), outcome_unknown=unknown)
     return _record_success(db, entry_id, result, now or utcnow(), found=found)
 
 
-def _record_success(db: Database, entry_id: int, result: dict, now: datetime, found: bool = False) -> Outcome:
+def _record_success(db: Database, entry_id: int, result: dict[str, Any], now: datetime, found: bool = False) -> Outcome:
     """`found`: the post was not sent now but found on the platform, made by an earlier attempt."""
     with db.transaction() as s:
-        entry = s.get(OutboxEntry, entry_id)
-        draft = s.get(Draft, entry.draft_id)
+        entry = s.get_one(OutboxEntry, entry_id)
+        draft = s.get_one(Draft, entry.draft_id)
         entry.status, entry.result, entry.sent_at, entry.lease_until, entry.last_error = "sent", result, now, None, None
         entry.outcome_unknown_since = None
         before = {"state": draft.state}
@@ -184,8 +185,8 @@ def _record_failure(db: Database, entry_id: int, exc: ConnectorError, now: datet
     """`outcome_unknown`: a post may exist from this attempt or an earlier one; the next attempt
     then looks for it first. False only when every attempt so far is known to have made nothing."""
     with db.transaction() as s:
-        entry = s.get(OutboxEntry, entry_id)
-        draft = s.get(Draft, entry.draft_id)
+        entry = s.get_one(OutboxEntry, entry_id)
+        draft = s.get_one(Draft, entry.draft_id)
         entry.last_error, entry.lease_until = exc.message, None
         if not outcome_unknown:
             entry.outcome_unknown_since = None

@@ -7,6 +7,7 @@ change in the audit log; the adapters (web, CLI, API) only call these.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Select, func, select, update
@@ -35,7 +36,7 @@ class BlockNotConfirmed(Conflict):
     cannot approve it until the chair overrides the block (1.), which the author should know before
     sending it. `report` is the screening that blocked it, for the page to show its findings."""
 
-    def __init__(self, report: dict) -> None:
+    def __init__(self, report: dict[str, Any]) -> None:
         clauses = "; ".join(sorted({f"{f['clause']} {f['clause_title']}" for f in report["findings"]
                                     if f["severity"] == "block"}))
         super().__init__(f"screening blocks this draft ({clauses}): this will need the chair's override "
@@ -43,14 +44,14 @@ class BlockNotConfirmed(Conflict):
         self.report = report
 
 
-def draft_state(d: Draft) -> dict:
+def draft_state(d: Draft) -> dict[str, Any]:
     """What the audit log digests about a draft."""
     return {"id": d.id, "state": d.state, "revision": d.revision, "channel_id": d.channel_id, "kind": d.kind,
             "text": d.text, "attachments": d.attachments, "scheduled_at": d.scheduled_at,
             "override_revision": d.override_revision}
 
 
-def draft_view(d: Draft) -> dict:
+def draft_view(d: Draft) -> dict[str, Any]:
     """A draft as the author and the committee see it (CLI and API share this shape)."""
     report = d.screening or {}
     return {"id": d.id, "state": d.state, "revision": d.revision, "channel_id": d.channel_id, "kind": d.kind,
@@ -67,7 +68,7 @@ def draft_view(d: Draft) -> dict:
             "error": d.error}
 
 
-def _move(session: Session, actor: Actor, draft: Draft, event: str, detail: dict | None = None) -> None:
+def _move(session: Session, actor: Actor, draft: Draft, event: str, detail: dict[str, Any] | None = None) -> None:
     before = draft_state(draft)
     draft.state = next_state(draft.state, event)
     session.flush()
@@ -95,7 +96,7 @@ def view_draft(session: Session, actor: Actor, draft_id: int) -> Draft:
     return draft
 
 
-def _clean_attachments(session: Session | None, attachments: list | None) -> list[dict]:
+def _clean_attachments(session: Session | None, attachments: list[Any] | None) -> list[dict[str, Any]]:
     if attachments is None:
         return []
     if not isinstance(attachments, list) or len(attachments) > 10:
@@ -128,21 +129,21 @@ def _clean_text(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _check_fits(channel: Channel, text: str, attachments: list[dict]) -> None:
+def _check_fits(channel: Channel, text: str, attachments: list[dict[str, Any]]) -> None:
     """An empty post, or more than the platform takes, is refused before anything is stored."""
     problems = fit_problems(channel.platform, text, attachments)
     if problems:
         raise InvalidInput("; ".join(problems))
 
 
-def screen_text(engine: Engine, text: str, kind: str, attachments: list[dict]) -> Report:
+def screen_text(engine: Engine, text: str, kind: str, attachments: list[dict[str, Any]]) -> Report:
     """The one screening call for a draft's text, whether stored (save, submit, edit) or shown
     live as it is typed: the same text, kind and attachments get the same findings everywhere."""
     return engine.screen(ScreenDraft.from_dict({"text": text, "kind": kind, "attachments": attachments}))
 
 
 def check(engine: Engine, platform: str, text: str, *, kind: str = "official",
-          attachments: list | None = None) -> dict:
+          attachments: list[Any] | None = None) -> dict[str, Any]:
     """What saving or submitting this text would find, stored nowhere: the screening, and what
     keeps it from fitting the platform (the composer's live check)."""
     if kind not in ("official", "reply"):
@@ -153,7 +154,7 @@ def check(engine: Engine, platform: str, text: str, *, kind: str = "official",
             "problems": limit_problems(platform, text, clean)}
 
 
-def apply_fix(text: str, finding: dict) -> str:
+def apply_fix(text: str, finding: dict[str, Any]) -> str:
     """The text with one finding's span replaced by its redaction: the one-click fix. Refused when
     the finding has none (its fix needs the author's own words) or no longer matches the text."""
     start, end, redaction = finding.get("start", 0), finding.get("end", 0), finding.get("redaction")
@@ -161,7 +162,7 @@ def apply_fix(text: str, finding: dict) -> str:
         raise InvalidInput("this finding has no automatic fix: rewrite the text as its suggestion says")
     if text[start:end] != finding.get("text"):
         raise Conflict("the text changed since it was checked: check it again, then apply the fix")
-    return text[:start] + redaction + text[end:]
+    return text[:start] + str(redaction) + text[end:]
 
 
 def _record_screening(draft: Draft, engine: Engine) -> Report:
@@ -174,7 +175,7 @@ def _record_screening(draft: Draft, engine: Engine) -> Report:
 
 
 def create_draft(session: Session, actor: Actor, channel_ref: int | str, text: str, *, kind: str = "official",
-                 attachments: list | None = None, reply_to: dict | None = None,
+                 attachments: list[Any] | None = None, reply_to: dict[str, Any] | None = None,
                  incident_id: int | None = None, engine: Engine | None = None) -> Draft:
     """A new draft, refused when empty or longer than the channel's platform takes. With `engine`
     it is screened at once (the composer's Save), so its page shows its findings."""
@@ -217,14 +218,15 @@ def submit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, blo
     _move(session, actor, draft, "submit")
     draft.error = None
     _screen(session, actor, draft, engine)
-    if not block_confirmed and draft.screening["decision"] == "block":
-        raise BlockNotConfirmed(draft.screening)
+    screening = draft.screening or {}
+    if not block_confirmed and screening.get("decision") == "block":
+        raise BlockNotConfirmed(screening)
     _move(session, actor, draft, "open_review")
     return draft
 
 
 def edit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, text: str | None = None,
-         attachments: list | None = None) -> Draft:
+         attachments: list[Any] | None = None) -> Draft:
     """Change a draft. Under review, approved or scheduled, the change resets the approvals,
     cancels a pending publication and sends the draft through screening again."""
     draft = get_draft(session, draft_id, for_update=True)
@@ -236,14 +238,14 @@ def edit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, text:
         raise InvalidInput("nothing to change: give text or attachments")
     new_text = draft.text if text is None else _clean_text(text)
     new_attachments = draft.attachments if attachments is None else _clean_attachments(session, attachments)
-    _check_fits(session.get(Channel, draft.channel_id), new_text, new_attachments)
+    _check_fits(session.get_one(Channel, draft.channel_id), new_text, new_attachments)
     draft.text, draft.attachments = new_text, new_attachments
     was = draft.state
     draft.revision += 1
     draft.override_reason = draft.override_by = draft.override_revision = None
     _cancel_pending(session, draft)
     draft.scheduled_at = None
-    detail = {"revision": draft.revision, "approvals_reset": was in ("in_review", "approved", "scheduled")}
+    detail: dict[str, Any] = {"revision": draft.revision, "approvals_reset": was in ("in_review", "approved", "scheduled")}
     if next_state(was, "edit") != "submitted":  # still the author's: screened now, submitted later
         report = _record_screening(draft, engine)
         detail |= {"decision": report.decision.value, "labels": report.labels}
@@ -278,7 +280,7 @@ def review(session: Session, actor: Actor, draft_id: int, verdict: str, comment:
     comment = (comment or "").strip()
     if verdict != "approve" and not comment:
         raise InvalidInput("say what needs to change (a comment is required)")
-    channel = session.get(Channel, draft.channel_id)
+    channel = session.get_one(Channel, draft.channel_id)
     if verdict == "approve":
         blocked = _blocked(draft)
         if blocked:
@@ -321,7 +323,7 @@ def fast_track_approve(session: Session, actor: Actor, draft: Draft, engine: Eng
     blocked = _blocked(draft)
     if blocked:
         raise Conflict("screening blocked the response (" + "; ".join(blocked) + "); edit it and use normal review")
-    problems = limit_problems(session.get(Channel, draft.channel_id).platform, draft.text, draft.attachments)
+    problems = limit_problems(session.get_one(Channel, draft.channel_id).platform, draft.text, draft.attachments)
     if problems:
         raise Conflict("; ".join(problems))
     session.add(Review(draft_id=draft.id, reviewer_id=actor.member_id, revision=draft.revision, verdict="approve",
@@ -414,7 +416,7 @@ def author_authorized(session: Session, draft: Draft) -> bool:
 
 
 def _unauthorized_author(session: Session, draft: Draft) -> str:
-    handle = session.get(Channel, draft.channel_id).handle
+    handle = session.get_one(Channel, draft.channel_id).handle
     return f"the author of draft {draft.id} is no longer an authorized member of {handle}, so it is not published"
 
 
@@ -452,7 +454,7 @@ def retract(session: Session, actor: Actor, draft_id: int, reason: str) -> Draft
     return draft
 
 
-def drafts_query(actor: Actor, state: str | None = None, mine: bool = False) -> Select:
+def drafts_query(actor: Actor, state: str | None = None, mine: bool = False) -> Select[Any]:
     """The drafts `actor` may see (their own, or all for the committee), newest first."""
     if state and state not in STATES:
         raise InvalidInput(f"unknown state {state!r}: one of {', '.join(STATES)}")
@@ -468,7 +470,7 @@ def list_drafts(session: Session, actor: Actor, state: str | None = None, mine: 
     return list(session.scalars(drafts_query(actor, state, mine).limit(500)))
 
 
-def review_queue(session: Session, actor: Actor) -> list[dict]:
+def review_queue(session: Session, actor: Actor) -> list[dict[str, Any]]:
     """The drafts waiting for the committee (1.), the one waiting longest first: each with its
     author, channel, findings and since when it waits (its latest entry into review)."""
     require(actor, Action.DRAFT_REVIEW)

@@ -255,7 +255,6 @@ def medical_history(params: dict[str, Any], org: Organization) -> Detector:
     """The health or medical history of an identifiable person (a member, staff, a relative)."""
     def detect(text: ScreenText, draft: Draft) -> Iterator[Hit]:
         view = text.base
-        t = view.text
         about_someone: dict[tuple[int, int], bool] = {}  # per sentence: read once, however many conditions
 
         def about_a_person(t: str, m: re.Match[str]) -> bool:

@@ -4,7 +4,9 @@
 (unigrams, with "not_" marking the words that follow a negation) in one logistic model. The
 weights are data, ``lexicons/sentiment_weights.json``, written by ``bench/triage_build.py`` from
 the *fit half* of the vader-icwsm2014 sets (a fixed hash-based 50/50 split per subset); the other
-half is only ever used for evaluation. They are read once, through importlib.resources.
+half is only ever used for evaluation. They are read once, through importlib.resources; the file
+carries its metadata (the data and its digests, the fit rows, the date). A missing or malformed
+file stops the import with an error naming it: there is no fallback to VADER alone.
 """
 from __future__ import annotations
 
@@ -12,11 +14,43 @@ import json
 import math
 import re
 from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-_WEIGHTS = json.loads((resources.files("onevoice.triage") / "lexicons" / "sentiment_weights.json")
-                      .read_text(encoding="utf-8"))
+WEIGHTS_FILE = resources.files("onevoice.triage") / "lexicons" / "sentiment_weights.json"
+
+
+class SentimentWeightsError(RuntimeError):
+    """The sentiment weights file is missing or not what bench/triage_build.py writes."""
+
+
+def load_weights(path: Traversable | Path = WEIGHTS_FILE) -> dict:
+    """The weights file as written by bench/triage_build.py: a number `bias`, and `dense` and
+    `weights` mapping names to numbers. Raises SentimentWeightsError naming the file otherwise."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SentimentWeightsError(f"{path}: the sentiment weights are missing "
+                                    "(bench/triage_build.py writes them)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SentimentWeightsError(f"{path}: the sentiment weights are not valid JSON: {exc}") from None
+    numbers = (int, float)
+    if not isinstance(doc, dict):
+        raise SentimentWeightsError(f"{path}: the sentiment weights are not a JSON object")
+    if not isinstance(doc.get("metadata"), dict):
+        raise SentimentWeightsError(f"{path}: the sentiment weights carry no metadata (what they were fitted on)")
+    if not isinstance(doc.get("bias"), numbers):
+        raise SentimentWeightsError(f"{path}: the sentiment weights have no number 'bias'")
+    for key in ("dense", "weights"):
+        table = doc.get(key)
+        if not isinstance(table, dict) or not table or not all(isinstance(v, numbers) for v in table.values()):
+            raise SentimentWeightsError(f"{path}: the sentiment weights' {key!r} is not a table of numbers")
+    return doc
+
+
+_WEIGHTS = load_weights()
 BIAS: float = _WEIGHTS["bias"]
 DENSE: dict[str, float] = _WEIGHTS["dense"]
 WEIGHTS: dict[str, float] = _WEIGHTS["weights"]

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from onevoice import __version__, jobs
+from onevoice import __version__
 from onevoice.jobs import Scheduler
 from onevoice.system import System
 
@@ -98,13 +98,16 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
     system = system or System()
     if scheduler is None:
         scheduler = system.settings.scheduler
+    if system.settings.broker_url:  # at scale: kicks and reports asked for by hand go to the workers
+        from onevoice import scale  # loaded now, not on the first kick (importing Celery takes a second)
+
+        scale.install(system)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runner = Scheduler(system) if scheduler else None
         if runner:
             runner.start()
-        jobs.prepare_kicks(system)
         yield
         if runner:
             runner.stop()

@@ -198,7 +198,9 @@ def test_a_saved_draft_shows_its_screening_and_the_live_check_agrees(org):
     live = post(ana, "/drafts/check", draft=str(draft_id), text=text)
     assert live.status_code == 200
     # the same findings, in the same panel: the live check and the saved draft use one screening call
-    findings = lambda html: re.findall(r'<li id="finding-\d+" class="finding[^"]*">.*?</li>', html, re.S)
+    def findings(html):
+        return re.findall(r'<li id="finding-\d+" class="finding[^"]*">.*?</li>', html, re.S)
+
     assert findings(live.text) == findings(saved) and findings(saved)
     # the composer's live check of the same text and image agrees as well (its fixes apply in its own form)
     composer = post(ana, "/drafts/check", **fields)

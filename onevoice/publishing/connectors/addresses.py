@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 ALLOW_PRIVATE = "allow_private_urls"  # the session.info entry (set by System from the settings)
@@ -36,7 +37,7 @@ def is_public(ip: IPAddress) -> bool:
                                  or ip.is_reserved or ip.is_unspecified)
 
 
-def resolve(host: str, port: int) -> list[tuple]:
+def resolve(host: str, port: int) -> list[tuple[Any, ...]]:
     """getaddrinfo for a TCP connection (a name of its own, so tests can stand in for DNS)."""
     return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 

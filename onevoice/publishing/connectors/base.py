@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,10 @@ class Connector(Protocol):
 
     def followers(self) -> int: ...
 
+    def account(self) -> str:
+        """Who the credentials sign in as ("@ipala@example.social", "@ipala.bsky.social")."""
+        ...
+
 
 @dataclass
 class ConnectorConfig:
@@ -135,5 +139,5 @@ class ConnectorConfig:
     platform: str
     handle: str
     base_url: str | None
-    credentials: dict = field(default_factory=dict)
+    credentials: dict[str, Any] = field(default_factory=dict)
     allow_private_urls: bool = False

@@ -24,6 +24,7 @@ import hashlib
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from collections.abc import Mapping
 from typing import Any, Callable, TypeVar
 
 import httpx
@@ -34,9 +35,10 @@ from atproto_core.exceptions import AtProtocolError
 
 from . import checked_http
 from .addresses import PrivateAddress
-from .base import ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest, RemoteComment
+from ..limits import LIMITS as PLATFORM_LIMITS
+from .base import ConnectorConfig, ConnectorError, PostCounts, PostRef, PublishRequest, RemoteComment
 
-LIMITS = PlatformLimits(max_chars=300, count_graphemes=True, max_media=4)
+LIMITS = PLATFORM_LIMITS["bluesky"]  # the one table, publishing/limits.yaml
 POST = "app.bsky.feed.post"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"  # the TID alphabet (base32-sortable)
@@ -111,7 +113,7 @@ class BlueskyConnector:
 
     # -- publishing ---------------------------------------------------------------------------
 
-    def _get_post(self, repo: str, rkey: str):
+    def _get_post(self, repo: str, rkey: str) -> Any:
         """The post record, or None when there is none (RecordNotFound)."""
         try:
             return self._call(self.client.com.atproto.repo.get_record,
@@ -266,7 +268,7 @@ class BlueskyConnector:
 
     def account(self) -> str:
         """The account the session reached (com.atproto.server.getSession, read at sign-in): "@handle"."""
-        return "@" + self.handle
+        return "@" + str(self.handle)
 
 
 # -- error mapping --------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def _error(exc: RequestErrorBase) -> ConnectorError:
                           status=status, outcome_unknown=status >= 500 or status == 408)
 
 
-def _message(response) -> str:
+def _message(response: Any) -> str:
     content = response.content
     error, message = getattr(content, "error", None), getattr(content, "message", None)
     if isinstance(content, dict):
@@ -298,7 +300,7 @@ def _message(response) -> str:
     return f"HTTP {response.status_code}"
 
 
-def _retry_after(headers: dict) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait: Retry-After (seconds or an HTTP date), else RateLimit-Reset (a Unix time,
     as Bluesky sends it; small values are read as seconds, as the IETF draft has it)."""
     h = {str(k).lower(): str(v) for k, v in headers.items()}

@@ -9,6 +9,7 @@ Through a proxy (HTTPS_PROXY), the proxy connects to the platform and this check
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import httpcore
 import httpx
@@ -21,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from . import addresses
 
 
-class _PublicOnly:
+class _PublicOnly(HTTPConnection):
     """urllib3 connections that connect to the checked addresses of their host, one after the
     other, and to nothing else. urllib3 resolves `_dns_host` as it connects; it is pointed at each
     checked address in turn, while `host` (TLS name, Host header) stays the name."""
@@ -44,7 +45,7 @@ class _PublicOnly:
         raise failure or NewConnectionError(self, f"{name} has no address")
 
 
-class _PublicHTTPConnection(_PublicOnly, HTTPConnection):
+class _PublicHTTPConnection(_PublicOnly):
     pass
 
 
@@ -64,7 +65,7 @@ class PublicAdapter(HTTPAdapter):
     """A requests adapter whose connections go to public addresses only. A connector that needs
     more of its adapter (retries, connection handling) subclasses this one as well as its own."""
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
 
@@ -89,7 +90,7 @@ class _PublicBackend(httpcore.NetworkBackend):
         self._inner = inner
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options=None) -> httpcore.NetworkStream:
+                    socket_options: Any = None) -> httpcore.NetworkStream:
         try:
             ips = addresses.public_addresses(host, port)
         except socket.gaierror as exc:
@@ -103,7 +104,8 @@ class _PublicBackend(httpcore.NetworkBackend):
                 failure = exc
         raise failure or httpcore.ConnectError(f"{host} has no address")
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
         return self._inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
 
     def sleep(self, seconds: float) -> None:

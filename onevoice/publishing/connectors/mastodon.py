@@ -28,6 +28,7 @@ import re
 import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 import requests
 from mastodon import Mastodon
@@ -38,10 +39,11 @@ from urllib3.util.retry import Retry
 
 from . import checked_http
 from .addresses import PrivateAddress
-from .base import (ConnectorConfig, ConnectorError, PlatformLimits, PostCounts, PostRef, PublishRequest,
+from ..limits import LIMITS as PLATFORM_LIMITS
+from .base import (ConnectorConfig, ConnectorError, PostCounts, PostRef, PublishRequest,
                    RemoteComment)
 
-LIMITS = PlatformLimits(max_chars=500, url_length=23, max_media=4)
+LIMITS = PLATFORM_LIMITS["mastodon"]  # the one table, publishing/limits.yaml
 TIMEOUT = 20          # seconds to wait for an answer
 CONNECT_TIMEOUT = 5   # seconds to open a connection (a refused or unanswered connect is retried)
 # Methods whose repeat changes nothing: a read error on them is retried (DELETE: a second delete
@@ -54,7 +56,8 @@ class _Retry(Retry):
     request and did not answer in time; asking twice more would make a hung server cost three
     timeouts per call (and the polling job makes many)."""
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,  # type: ignore[override]
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
         if isinstance(error, ReadTimeoutError):
             raise error
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -76,7 +79,7 @@ class _Adapter(HTTPAdapter):
     def __init__(self) -> None:
         super().__init__(max_retries=RETRY)
 
-    def send(self, request, *args, **kwargs):
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if request.method not in REPEATABLE:
             # a pooled connection may have been closed by the server since its last answer (snac
             # closes each one): a POST sent on it would meet a reset that says nothing about
@@ -137,7 +140,7 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
-def _when(value) -> datetime | None:
+def _when(value: Any) -> datetime | None:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -158,13 +161,14 @@ class MastodonConnector:
             raise ConnectorError("a Mastodon channel needs base_url and credentials.access_token", retryable=False)
         timeout = float(config.credentials.get("timeout_s", TIMEOUT))
         self.api = Mastodon(access_token=token, api_base_url=config.base_url, ratelimit_method="throw",
-                            request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
+                            # (connect, read): requests takes the pair, Mastodon.py passes it on
+                            request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout),  # type: ignore[arg-type]
                             version_check_mode="none", session=_session(config.allow_private_urls))
         self.handle = config.handle
         self.base_url = config.base_url
         self._account_id: str | None = None
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except MastodonRatelimitError:
@@ -269,7 +273,7 @@ class MastodonConnector:
                 return
             raise
 
-    def _comment(self, status, kind: str) -> RemoteComment:
+    def _comment(self, status: Any, kind: str) -> RemoteComment:
         account = status["account"]
         created = _when(status.get("created_at"))
         return RemoteComment(id=str(status["id"]), author=account.get("acct") or account.get("username", ""),

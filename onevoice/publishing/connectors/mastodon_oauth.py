@@ -19,6 +19,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -57,7 +58,7 @@ def _session(allow_private_urls: bool) -> requests.Session:
     return requests.Session() if allow_private_urls else checked_http.requests_session()
 
 
-def _post(url: str, data: dict, allow_private_urls: bool) -> dict:
+def _post(url: str, data: dict[str, Any], allow_private_urls: bool) -> dict[str, Any]:
     try:
         with _session(allow_private_urls) as http:
             response = http.post(url, data=data, timeout=TIMEOUT, allow_redirects=False)

@@ -1,7 +1,7 @@
 """governance and audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 20:08:57.580379
 """
 from alembic import op
