@@ -61,7 +61,7 @@ SIGN_IN_REFUSED = "wrong e-mail or password"
 PASSWORDS_OFF = "password sign-in is off: sign in with single sign-on"
 
 
-def _break_glass(member: Member, policy: LoginPolicy) -> bool:
+def is_break_glass(member: Member, policy: LoginPolicy) -> bool:
     return bool(policy.break_glass) and member.email == policy.break_glass and any(
         g.role == Role.ADMIN.value and g.channel_id is None for g in member.roles)
 
@@ -82,7 +82,7 @@ def authenticate(session: Session, email: str, password: str, policy: LoginPolic
     # Hashed first, whatever the account's state, so that every refusal takes as long.
     ok = verify_password(member.password_hash if member else None, password or "")
     refused = LoginOutcome(None, Unauthenticated(SIGN_IN_REFUSED if policy.passwords else PASSWORDS_OFF))
-    if not policy.passwords and (member is None or not _break_glass(member, policy)):
+    if not policy.passwords and (member is None or not is_break_glass(member, policy)):
         return refused
     if member is None or (member.locked_until is not None and member.locked_until > now):
         return refused

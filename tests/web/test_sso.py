@@ -16,14 +16,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
-from onevoice.governance import members
+from onevoice.governance import links, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import AuditEvent, Member, WebSession
 from onevoice.system import System
 from onevoice.web.app import create_app
 from tests.servers import oidc
 
-from .signin import sign_in
+from .signin import csrf, sign_in
 
 PASSWORD = "a long password 1"
 
@@ -264,3 +264,14 @@ def test_break_glass_needs_the_admin_role(passwords_off):
         members.revoke_role(s, SYSTEM, "root@ipala.test", "admin")
     refused = sign_in(client(passwords_off), "root@ipala.test", PASSWORD, follow_redirects=False)
     assert refused.status_code == 401 and sessions(passwords_off) == 0
+
+
+def test_a_reset_link_does_not_sign_in_when_password_sign_in_is_off(passwords_off):
+    with passwords_off.db.transaction() as s:
+        secret = links.issue(s, members.get_member(s, "com@ipala.test"), links.RESET)
+    c = client(passwords_off)
+    form = c.get(f"/reset/{secret}")
+    done = c.post(f"/reset/{secret}", data={"new": "another long passphrase", "repeat": "another long passphrase",
+                                            "csrf_token": csrf(form.text)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/login?flash=")
+    assert "onevoice_session" not in done.headers.get("set-cookie", "") and sessions(passwords_off) == 0

@@ -348,6 +348,9 @@ def _use_link(request: Request, system: System, purpose: str, secret: str, new: 
     def use():
         with system.db.transaction() as s:
             member = links.set_password(s, secret, purpose, new, repeat)
+            policy = system.login_policy
+            if not policy.passwords and not auth.is_break_glass(member, policy):
+                return None  # password sign-in is off: the link does not sign in either
             secret_cookie, _ = auth.start_session(s, member, system.settings.session_hours)
             return secret_cookie
 
@@ -355,6 +358,8 @@ def _use_link(request: Request, system: System, purpose: str, secret: str, new: 
     if error:
         return _link_page(request, system, purpose, secret, status=410 if error == links.UNUSABLE else 422,
                           error=error[0].upper() + error[1:])
+    if session_secret is None:
+        return redirect("/login", "Your password is set, but password sign-in is off: sign in with single sign-on.")
     done = ("Welcome to onevoice: your password is set and you are signed in." if purpose == links.INVITE
             else "Your new password is set; every other sign-in was ended.")
     response = redirect("/", done)
