@@ -122,7 +122,7 @@ class Settings:
                    audit_key=env.get("ONEVOICE_AUDIT_KEY") or stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
                    allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"),
-                   oidc_issuer=env.get("ONEVOICE_OIDC_ISSUER", "").strip().rstrip("/"),
+                   oidc_issuer=env.get("ONEVOICE_OIDC_ISSUER", "").strip(),
                    oidc_client_id=env.get("ONEVOICE_OIDC_CLIENT_ID", "").strip(),
                    oidc_client_secret=env.get("ONEVOICE_OIDC_CLIENT_SECRET", ""),
                    oidc_name=env.get("ONEVOICE_OIDC_NAME", "").strip(),

@@ -109,7 +109,7 @@ class OidcClient:
     when first needed and kept (the JWKS fetched again for an unknown key id)."""
 
     def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
-        self.issuer = settings.oidc_issuer.rstrip("/")
+        self.issuer = settings.oidc_issuer  # as the provider writes it (some end it with a slash)
         self.client_id = settings.oidc_client_id
         self.client_secret = settings.oidc_client_secret
         self.allowed_domain = settings.oidc_allowed_domain
@@ -140,8 +140,8 @@ class OidcClient:
         with self._lock:
             if self._metadata and time.monotonic() - self._metadata[0] < METADATA_SECONDS:
                 return self._metadata[1]
-        data = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
-        if data.get("issuer", "").rstrip("/") != self.issuer:
+        data = self._get_json(f"{self.issuer.rstrip('/')}/.well-known/openid-configuration")
+        if str(data.get("issuer", "")).rstrip("/") != self.issuer.rstrip("/"):
             raise SsoRefused("The sign-in provider names another issuer than the one onevoice is set up for; "
                              "ask an administrator to check ONEVOICE_OIDC_ISSUER.", "issuer_mismatch")
         for needed in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
@@ -205,7 +205,8 @@ class OidcClient:
             raise SsoRefused("The sign-in provider's answer cannot be read; nobody was signed in.",
                              "bad_token") from None
         claims = dict(token.claims)
-        registry = jwt.JWTClaimsRegistry(now=now, leeway=CLOCK_SKEW, iss={"essential": True, "value": self.issuer},
+        registry = jwt.JWTClaimsRegistry(now=now, leeway=CLOCK_SKEW,
+                                         iss={"essential": True, "value": self.metadata()["issuer"]},
                                          sub={"essential": True}, exp={"essential": True}, iat={"essential": True})
         try:
             registry.validate(claims)
