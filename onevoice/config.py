@@ -27,6 +27,15 @@ ONEVOICE_LOGIN_MAX_FAILURES wrong passwords in a row before sign-in slows down (
                            must wait 1 s, 2 s, 4 s, ... after the last one (refused, uncounted, meanwhile)
 ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900)
 
+Single sign-on with OpenID Connect (docs/sso.md):
+ONEVOICE_OIDC_ISSUER        the provider's issuer URL (its /.well-known/openid-configuration); unset: no SSO
+ONEVOICE_OIDC_CLIENT_ID     onevoice's client id at the provider
+ONEVOICE_OIDC_CLIENT_SECRET its client secret
+ONEVOICE_OIDC_NAME          the provider's name on the sign-in button ("Sign in with <name>"; default: its host)
+ONEVOICE_OIDC_ALLOWED_DOMAIN only e-mails of this domain may sign in by SSO (default: any)
+ONEVOICE_PASSWORD_SIGNIN    on (default) or off: password sign-in refused for everyone but the break-glass admin
+ONEVOICE_BREAK_GLASS_ADMIN  the e-mail of the one admin whose password still works when password sign-in is off
+
 Notifications (NOTIFY_VARIABLES; their meaning is in onevoice/notify/config.py, which parses them):
 ONEVOICE_SMTP_*, ONEVOICE_CHAT_WEBHOOKS, ONEVOICE_WEBHOOK_SECRET, ONEVOICE_MATRIX_*, ONEVOICE_NOTIFY_*
 
@@ -75,6 +84,18 @@ class Settings:
     audit_key: str = ""
     audit_anchor_hours: int = 24
     allow_private_urls: bool = False
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = ""
+    oidc_allowed_domain: str = ""
+    password_signin: bool = True
+    break_glass_admin: str = ""
+
+    @property
+    def sso(self) -> bool:
+        """Whether single sign-on is configured (issuer, client id and secret)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -100,7 +121,14 @@ class Settings:
                                          if p.strip()),
                    audit_key=env.get("ONEVOICE_AUDIT_KEY") or stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
-                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
+                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"),
+                   oidc_issuer=env.get("ONEVOICE_OIDC_ISSUER", "").strip(),
+                   oidc_client_id=env.get("ONEVOICE_OIDC_CLIENT_ID", "").strip(),
+                   oidc_client_secret=env.get("ONEVOICE_OIDC_CLIENT_SECRET", ""),
+                   oidc_name=env.get("ONEVOICE_OIDC_NAME", "").strip(),
+                   oidc_allowed_domain=env.get("ONEVOICE_OIDC_ALLOWED_DOMAIN", "").strip().lower().lstrip("@"),
+                   password_signin=_choice(env, "ONEVOICE_PASSWORD_SIGNIN", ("on", "off")) == "on",
+                   break_glass_admin=env.get("ONEVOICE_BREAK_GLASS_ADMIN", "").strip().lower())
 
 
 def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:

@@ -110,7 +110,8 @@ class System:
 
     @property
     def login_policy(self) -> LoginPolicy:
-        return LoginPolicy(self.settings.login_max_failures, self.settings.login_lockout_seconds)
+        return LoginPolicy(self.settings.login_max_failures, self.settings.login_lockout_seconds,
+                           passwords=self.settings.password_signin, break_glass=self.settings.break_glass_admin)
 
     def engine_with_employer(self, employer: str) -> Engine:
         """The active policy plus a packaged employer pack (2.g), by name."""

@@ -155,9 +155,21 @@ def snac():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID provider (the npm package oidc-provider, tests/servers/oidc.py) with a test client
+    and test users, started once per test session on a free loopback port and stopped at the end."""
+    from tests.servers import oidc
+
+    provider = oidc.start()
+    yield provider
+    provider.stop()
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: a test is slow because it starts a real server
 def pytest_collection_modifyitems(items):
-    # a fixture cannot carry a mark, so every test that uses the snac server is marked slow here
+    # a fixture cannot carry a mark, so every test that uses the snac server or the OpenID provider is
+    # marked slow here
     for item in items:
-        if "snac" in getattr(item, "fixturenames", ()):
+        if {"snac", "oidc_provider"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -8,6 +8,12 @@ right password after the wait signs in. Every refusal reads the same and costs o
 whether the account is unknown, disabled, waiting or the password wrong: neither the answer nor
 its timing tells which accounts exist. A per-address limiter in the web adapter slows down
 guessing across many accounts.
+
+Password sign-in can be turned off (ONEVOICE_PASSWORD_SIGNIN=off, when single sign-on is the way in,
+governance/sso.py): then only the break-glass admin's password works, the one member named by
+ONEVOICE_BREAK_GLASS_ADMIN who also holds the admin role. Every other attempt, and a wrong password of
+that admin too, reads "password sign-in is off", so the answer does not tell who the break-glass
+admin is; their wrong passwords still count towards the delay.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from onevoice.store.models import ApiToken, Member, RoleGrant, WebSession, utcno
 
 from .members import actor_from_grants
 from .passwords import hash_password, needs_rehash, verify_password
-from .permissions import Action, Actor, require
+from .permissions import Action, Actor, Role, require
 
 TOKEN_PREFIX = "ov_"
 
@@ -40,6 +46,8 @@ class LoginPolicy:
     max_failures: int = 5
     lockout_seconds: int = 900  # the longest wait
     first_delay_seconds: int = 1
+    passwords: bool = True  # False: only the break-glass admin signs in with a password
+    break_glass: str = ""   # that admin's e-mail
 
     def delay(self, failures: int) -> timedelta | None:
         """How long sign-in waits after this many wrong passwords in a row (None: not at all)."""
@@ -50,6 +58,12 @@ class LoginPolicy:
 
 
 SIGN_IN_REFUSED = "wrong e-mail or password"
+PASSWORDS_OFF = "password sign-in is off: sign in with single sign-on"
+
+
+def is_break_glass(member: Member, policy: LoginPolicy) -> bool:
+    return bool(policy.break_glass) and member.email == policy.break_glass and any(
+        g.role == Role.ADMIN.value and g.channel_id is None for g in member.roles)
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,9 @@ def authenticate(session: Session, email: str, password: str, policy: LoginPolic
     now = utcnow()
     # Hashed first, whatever the account's state, so that every refusal takes as long.
     ok = verify_password(member.password_hash if member else None, password or "")
-    refused = LoginOutcome(None, Unauthenticated(SIGN_IN_REFUSED))
+    refused = LoginOutcome(None, Unauthenticated(SIGN_IN_REFUSED if policy.passwords else PASSWORDS_OFF))
+    if not policy.passwords and (member is None or not is_break_glass(member, policy)):
+        return refused
     if member is None or (member.locked_until is not None and member.locked_until > now):
         return refused
     if not ok or not member.active:
@@ -82,6 +98,8 @@ def authenticate(session: Session, email: str, password: str, policy: LoginPolic
     member.locked_until = None
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
+    if not policy.passwords:
+        audit.record(session, member.email, "member.break_glass_sign_in", "member", member.id)
     return LoginOutcome(member)
 
 

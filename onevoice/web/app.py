@@ -21,6 +21,8 @@ from onevoice.system import System
 from . import problems
 from .api import router as api_router
 from .api.monitoring import links as short_links
+from onevoice.governance.sso import OidcClient
+
 from .pages import STATIC, guard, router as pages_router
 from .ratelimit import SlidingWindow
 from .security import ForwardedFrom, Network, SecurityHeaders, proxy_networks
@@ -118,6 +120,7 @@ def create_app(system: System | None = None, scheduler: bool | None = None) -> F
     app.state.system = system
     app.trusted_proxies = proxy_networks(system.settings.trusted_proxies)
     app.state.login_limiter = SlidingWindow(limit=20, seconds=60)
+    app.state.oidc = OidcClient(system.settings) if system.settings.sso else None
     app.state.screen_limiter = SlidingWindow(limit=system.settings.screen_per_minute, seconds=60)
     problems.install(app)
     guard.install(app)

@@ -23,9 +23,9 @@ PASSWORD = "a long password 1"
 
 
 class LiveServer:
-    def __init__(self, system) -> None:
+    def __init__(self, system, port: int | None = None) -> None:
         self.system = system
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(system, scheduler=False), host="127.0.0.1", port=self.port,
                                 log_level="warning")

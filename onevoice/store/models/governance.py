@@ -22,7 +22,12 @@ class Member(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str | None] = mapped_column(String(64))  # IANA zone the member reads dates in
+    # single sign-on (governance/sso.py): the provider and its subject id, set at the first SSO sign-in
+    sso_issuer: Mapped[str | None] = mapped_column(String(500))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_members_sso"),)
 
     roles: Mapped[list["RoleGrant"]] = relationship(back_populates="member", cascade="all, delete-orphan",
                                                     lazy="selectin", foreign_keys="RoleGrant.member_id")
@@ -107,6 +112,17 @@ class MemberLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SsoUse(Base):
+    """A state or an id_token of a single sign-on, once it was used: never accepted again."""
+
+    __tablename__ = "sso_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of "<kind>:<value>"
+    kind: Mapped[str] = mapped_column(String(20))  # state | id_token
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PolicyPackVersion(Base):

@@ -158,15 +158,17 @@ def _form_is_ours(request: Request, system: System, csrf_token: str) -> bool:
     return expected is not None and secrets.compare_digest(csrf_token.encode(), expected.encode())
 
 
-def _too_many(request: Request) -> bool:
+def too_many(request: Request) -> bool:
     # request.client is the real client behind a trusted proxy (security.ForwardedFrom)
     return not request.app.state.login_limiter.allow(request.client.host if request.client else "?")
 
 
 def _login_page(request: Request, system: System, status: int = 200, error: str | None = None, email: str = "",
                 next: str = "/", flash: str | None = None):
+    oidc = request.app.state.oidc
     return _anonymous_form(request, system, "login.html", status=status, error=error, email=email,
-                           next=_safe_next(next), flash=flash)
+                           next=safe_next(next), flash=flash, sso_name=oidc.name if oidc else None,
+                           passwords=system.settings.password_signin)
 
 
 @router.get("/login")
@@ -174,7 +176,7 @@ def login_form(request: Request, next: str = "/", system: System = Depends(get_s
     return _login_page(request, system, next=next, flash=request.query_params.get("flash"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only local paths: a sign-in link must not send people to another site."""
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
@@ -186,7 +188,7 @@ def login(request: Request, email: str = Form(..., max_length=320), password: st
     if not _form_is_ours(request, system, csrf_token):
         return _login_page(request, system, status=403, email=email, next=next,
                            error="This sign-in form has expired; please sign in again.")
-    if _too_many(request):
+    if too_many(request):
         return _login_page(request, system, status=429, error="Too many sign-in attempts; wait a minute.",
                            email=email, next=next)
     with system.db.transaction() as s:
@@ -197,7 +199,7 @@ def login(request: Request, email: str = Form(..., max_length=320), password: st
         status = getattr(outcome.error, "status", 401)
         message = outcome.error.detail if isinstance(outcome.error, OnevoiceError) else "Sign-in failed."
         return _login_page(request, system, status=status, error=message, email=email, next=next)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(response, request, system.settings, SESSION_COOKIE, secret, system.settings.session_hours * 3600)
     delete_cookie(response, request, system.settings, LOGIN_COOKIE)
     return response
@@ -235,7 +237,7 @@ def _change(system: System, who: Caller, current: str, new: str, repeat: str) ->
 def change_password(request: Request, current: str = Form("", max_length=1000), new: str = Form("", max_length=1000),
                     repeat: str = Form("", max_length=1000), who: Caller = Depends(member),
                     system: System = Depends(get_system)):
-    if _too_many(request):  # a password change checks a password, like signing in
+    if too_many(request):  # a password change checks a password, like signing in
         return page(request, "password.html", who=who, status=429, error="Too many attempts; wait a minute.")
     error = _change(system, who, current, new, repeat)
     if error:
@@ -267,7 +269,7 @@ def account(request: Request, who: Caller = Depends(member), system: System = De
 def account_password(request: Request, current: str = Form("", max_length=1000), new: str = Form("", max_length=1000),
                      repeat: str = Form("", max_length=1000), who: Caller = Depends(member),
                      system: System = Depends(get_system)):
-    if _too_many(request):
+    if too_many(request):
         return _account_page(request, who, system, status=429, error="Too many attempts; wait a minute.")
     error = _change(system, who, current, new, repeat)
     if error:
@@ -307,7 +309,7 @@ def forgot(request: Request, email: str = Form("", max_length=320), csrf_token: 
     if not _form_is_ours(request, system, csrf_token):
         return _anonymous_form(request, system, "forgot.html", status=403, mail=mail, email=email,
                                error="This form has expired; please try again.")
-    if _too_many(request):
+    if too_many(request):
         return _anonymous_form(request, system, "forgot.html", status=429, mail=mail, email=email,
                                error="Too many attempts; wait a minute.")
     if not mail:
@@ -340,12 +342,15 @@ def _use_link(request: Request, system: System, purpose: str, secret: str, new: 
     if not _form_is_ours(request, system, csrf_token):
         return _link_page(request, system, purpose, secret, status=403,
                           error="This form has expired; please enter your password again.")
-    if _too_many(request):
+    if too_many(request):
         return _link_page(request, system, purpose, secret, status=429, error="Too many attempts; wait a minute.")
 
     def use():
         with system.db.transaction() as s:
             member = links.set_password(s, secret, purpose, new, repeat)
+            policy = system.login_policy
+            if not policy.passwords and not auth.is_break_glass(member, policy):
+                return None  # password sign-in is off: the link does not sign in either
             secret_cookie, _ = auth.start_session(s, member, system.settings.session_hours)
             return secret_cookie
 
@@ -353,6 +358,8 @@ def _use_link(request: Request, system: System, purpose: str, secret: str, new: 
     if error:
         return _link_page(request, system, purpose, secret, status=410 if error == links.UNUSABLE else 422,
                           error=error[0].upper() + error[1:])
+    if session_secret is None:
+        return redirect("/login", "Your password is set, but password sign-in is off: sign in with single sign-on.")
     done = ("Welcome to onevoice: your password is set and you are signed in." if purpose == links.INVITE
             else "Your new password is set; every other sign-in was ended.")
     response = redirect("/", done)
