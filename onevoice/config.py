@@ -25,7 +25,8 @@ ONEVOICE_AUDIT_ANCHOR_HOURS how often the audit head is sent to the committee as
 ONEVOICE_ALLOW_PRIVATE_URLS 1: channel base URLs may point at loopback/private addresses (tests only)
 ONEVOICE_LOGIN_MAX_FAILURES wrong passwords in a row before sign-in slows down (5): then each attempt
                            must wait 1 s, 2 s, 4 s, ... after the last one (refused, uncounted, meanwhile)
-ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900)
+ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900); wrong two-factor codes count and wait alike
+ONEVOICE_TOKEN_DAYS        how long a new API token works when its maker names no expiry (90; 0: until revoked)
 
 Notifications (NOTIFY_VARIABLES; their meaning is in onevoice/notify/config.py, which parses them):
 ONEVOICE_SMTP_*, ONEVOICE_CHAT_WEBHOOKS, ONEVOICE_WEBHOOK_SECRET, ONEVOICE_MATRIX_*, ONEVOICE_NOTIFY_*
@@ -75,6 +76,7 @@ class Settings:
     audit_key: str = ""
     audit_anchor_hours: int = 24
     allow_private_urls: bool = False
+    token_days: int = 90  # a new API token's default life in days (0: until revoked)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -100,7 +102,8 @@ class Settings:
                                          if p.strip()),
                    audit_key=env.get("ONEVOICE_AUDIT_KEY") or stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
-                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
+                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"),
+                   token_days=min(_positive(env, "ONEVOICE_TOKEN_DAYS", 90, zero=True), 3650))
 
 
 def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:
