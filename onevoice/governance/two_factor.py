@@ -22,6 +22,8 @@ import secrets
 from datetime import datetime
 
 import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,6 @@ from onevoice.store.models import Member, OrgSetting, RecoveryCode, utcnow
 from .auth import LoginPolicy, count_failure, waiting
 from .channels import CredentialBox
 from .members import get_member
-from .passwords import hash_password, verify_password
 from .permissions import TWO_FACTOR_ROLES, Action, Actor, Role, effective_roles, require
 
 ISSUER = "onevoice"
@@ -40,6 +41,9 @@ REQUIRED = "two_factor_required"  # the OrgSetting key: "1" or "0"
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 RECOVERY_LENGTH = 10  # about 49 bits; shown as two groups of five
+# Recovery codes are hashed with Argon2id like passwords, with a lighter cost: they are random
+# (about 49 bits, where a password may be guessable) and up to ten are checked per attempt.
+_codes_hasher = PasswordHasher(time_cost=1, memory_cost=16 * 1024, parallelism=1)
 CODE_REFUSED = "that code is not right (or was already used); try the next one"
 
 
@@ -127,7 +131,7 @@ def begin(session: Session, actor: Actor, box: CredentialBox) -> tuple[str, str]
 def _new_recovery_codes(session: Session, member: Member) -> list[str]:
     session.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member.id))
     codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODES)]
-    session.add_all(RecoveryCode(member_id=member.id, code_hash=hash_password(c)) for c in codes)
+    session.add_all(RecoveryCode(member_id=member.id, code_hash=_codes_hasher.hash(c)) for c in codes)
     return [f"{c[:5]}-{c[5:]}" for c in codes]
 
 
@@ -201,6 +205,13 @@ def _totp_matches(member: Member, box: CredentialBox, code: str) -> bool:
     return False
 
 
+def _code_is(stored: str, code: str) -> bool:
+    try:
+        return _codes_hasher.verify(stored, code)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def verify(session: Session, member: Member, box: CredentialBox, code: str) -> bool:
     """A current code from the app, or an unused recovery code (then used up)."""
     if _totp_matches(member, box, code):
@@ -210,7 +221,7 @@ def verify(session: Session, member: Member, box: CredentialBox, code: str) -> b
         return False
     for row in session.scalars(select(RecoveryCode).where(RecoveryCode.member_id == member.id,
                                                           RecoveryCode.used_at.is_(None))):
-        if verify_password(row.code_hash, cleaned):
+        if _code_is(row.code_hash, cleaned):
             row.used_at = utcnow()
             audit.record(session, member.email, "member.recovery_code_use", "member", member.id,
                          detail={"left": recovery_codes_left(session, member) - 1})

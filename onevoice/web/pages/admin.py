@@ -218,8 +218,9 @@ def _security_page(request, who, system, status: int = 200, **extra):
         not_enrolled = sum(1 for m in s.scalars(select(Member).where(Member.active.is_(True),
                                                                       Member.totp_enabled_at.is_(None)))
                            if two_factor.role_requires(m))
+        on_self = two_factor.enabled(member_service.get_member(s, who.actor.member_id))
     return page(request, "admin/security.html", status=status, who=who, required=required,
-                not_enrolled=not_enrolled, **extra)
+                not_enrolled=not_enrolled, on_self=on_self, **extra)
 
 
 @router.get("/security")

@@ -131,6 +131,8 @@ def home(request: Request, who: Caller | None = Depends(optional_caller)):
         return RedirectResponse("/login", status_code=303)
     if who.must_change_password:
         return RedirectResponse("/password", status_code=303)
+    if who.must_enrol_two_factor:
+        return RedirectResponse("/account/two-factor", status_code=303)
     system = request.app.state.system
     with system.db.reader() as s:
         waiting = waiting_for(s, who)
