@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from onevoice.errors import InvalidInput
-from onevoice.governance import auth, channels as channel_service, links, members as member_service
+from onevoice.governance import auth, channels as channel_service, links, members as member_service, two_factor
 from onevoice.notify import NotifyConfig
 
 from .base import app, friendly, operator, read_input, system
@@ -131,6 +131,15 @@ def member_reset_password(member: str):
     typer.echo(f"reset the password of {email}; their sessions and API tokens are ended")
     typer.echo(f"one-time password: {one_time}")
     typer.echo("(they must change it when they sign in; it is shown only now)")
+
+
+@member_app.command("reset-two-factor")
+@friendly
+def member_reset_two_factor(member: str):
+    """Turn a member's two-factor sign-in off (phone and recovery codes lost); their sessions end."""
+    with system().db.transaction() as s:
+        email = two_factor.reset(s, operator(), member).email
+    typer.echo(f"two-factor sign-in of {email} is off; they can set it up again from their account page")
 
 
 @member_app.command("deactivate")

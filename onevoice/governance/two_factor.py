@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from onevoice import audit
 from onevoice.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
-from onevoice.store.models import Member, OrgSetting, RecoveryCode, utcnow
+from onevoice.store.models import Member, OrgSetting, RecoveryCode, WebSession, utcnow
 
 from .auth import LoginPolicy, count_failure, waiting
 from .channels import CredentialBox
@@ -173,6 +173,21 @@ def disable(session: Session, actor: Actor, box: CredentialBox, code: str) -> Me
     member.totp_secret = member.totp_enabled_at = member.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member.id))
     audit.record(session, actor.label, "member.two_factor_disable", "member", member.id,
+                 {"two_factor": True}, {"two_factor": False})
+    return member
+
+
+def reset(session: Session, actor: Actor, ref: int | str) -> Member:
+    """The admin turns a member's two-factor sign-in off (phone and recovery codes lost): with a
+    role that requires it, they set it up again at their next sign-in. Their sessions end."""
+    require(actor, Action.MEMBER_PASSWORD_RESET)
+    member = get_member(session, ref)
+    if not enabled(member) and member.totp_secret is None:
+        raise Conflict(f"{member.email} has no two-factor sign-in to reset")
+    member.totp_secret = member.totp_enabled_at = member.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.member_id == member.id))
+    session.execute(delete(WebSession).where(WebSession.member_id == member.id))
+    audit.record(session, actor.label, "member.two_factor_reset", "member", member.id,
                  {"two_factor": True}, {"two_factor": False})
     return member
 

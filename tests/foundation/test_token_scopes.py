@@ -201,3 +201,10 @@ def test_the_cli_creates_scoped_tokens_and_says_what_is_wrong(cli):
         r = cli("token", "create", "ana@example.org", "--name", "bad", *args)
         assert r.returncode != 0 and r.stderr.startswith("error: ") and needle in r.stderr, r.stderr
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_resets_a_lost_two_factor_and_refuses_when_there_is_none(cli):
+    r = cli("member", "reset-two-factor", "ana@example.org")
+    assert r.returncode != 0 and r.stderr.strip() == "error: ana@example.org has no two-factor sign-in to reset"
+    r = cli("member", "reset-two-factor", "nobody@example.org")
+    assert r.returncode != 0 and r.stderr.startswith("error: no member")

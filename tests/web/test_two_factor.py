@@ -267,3 +267,11 @@ def test_turning_it_off_takes_a_current_code(org, clock):
         assert not s.scalars(select(RecoveryCode).where(RecoveryCode.member_id == m.id)).all()
     assert audited(org, "member.two_factor_disable")
     assert sign_in(client(org), "ana@example.org", PASSWORD, follow_redirects=False).headers["location"] == "/"
+
+
+def test_the_operator_resets_a_lost_second_factor(org, clock):
+    enrol(org, signed_in(org, "ana@example.org"), clock)
+    with org.db.transaction() as s:
+        two_factor.reset(s, SYSTEM, "ana@example.org")
+    assert sign_in(client(org), "ana@example.org", PASSWORD, follow_redirects=False).headers["location"] == "/"
+    assert audited(org, "member.two_factor_reset")
