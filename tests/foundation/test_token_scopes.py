@@ -60,7 +60,7 @@ def assert_scope_missing(r, scope: str):
 def test_read_scope_reads_and_changes_nothing(org):
     system, channel_id, _ = org
     c = api(system, token(system, "ana@example.org", ["read"]))
-    assert c.get("/api/v1/me").status_code == 200
+    assert c.get("/api/v1/me").json()["token_scopes"] == ["read"]
     assert c.get("/api/v1/channels").status_code == 200
     assert c.post("/api/v1/screen", json={"text": "Hello colleagues"}).status_code == 200
     assert_scope_missing(c.post("/api/v1/drafts", json={"channel": channel_id, "text": "A new post"}), "draft")

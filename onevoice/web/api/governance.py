@@ -6,6 +6,7 @@ from pydantic import Field
 from onevoice.errors import TooManyAttempts, TwoFactorRequired, Unauthenticated
 from onevoice.governance import auth, channels, members, two_factor
 from onevoice.governance.passwords import MAX_LENGTH
+from onevoice.governance.permissions import Scope
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system, signed_in
@@ -91,7 +92,8 @@ def revoke_token(token_id: Id, who: Caller = Depends(signed_in), system: System 
 @router.get("/me", summary="Who am I")
 def me(who: Caller = Depends(caller)) -> dict:
     return {"member_id": who.actor.member_id, "email": who.actor.label, "name": who.name,
-            "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels)}
+            "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels),
+            "token_scopes": None if who.actor.scopes is None else [s.value for s in Scope if s in who.actor.scopes]}
 
 
 @router.get("/members")
