@@ -25,7 +25,8 @@ ONEVOICE_AUDIT_ANCHOR_HOURS how often the audit head is sent to the committee as
 ONEVOICE_ALLOW_PRIVATE_URLS 1: channel base URLs may point at loopback/private addresses (tests only)
 ONEVOICE_LOGIN_MAX_FAILURES wrong passwords in a row before sign-in slows down (5): then each attempt
                            must wait 1 s, 2 s, 4 s, ... after the last one (refused, uncounted, meanwhile)
-ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900)
+ONEVOICE_LOGIN_LOCKOUT_SECONDS the longest such wait (900); wrong two-factor codes count and wait alike
+ONEVOICE_TOKEN_DAYS        how long a new API token works when its maker names no expiry (90; 0: until revoked)
 
 Single sign-on with OpenID Connect (docs/sso.md):
 ONEVOICE_OIDC_ISSUER        the provider's issuer URL (its /.well-known/openid-configuration); unset: no SSO
@@ -91,6 +92,7 @@ class Settings:
     oidc_allowed_domain: str = ""
     password_signin: bool = True
     break_glass_admin: str = ""
+    token_days: int = 90  # a new API token's default life in days (0: until revoked)
 
     @property
     def sso(self) -> bool:
@@ -128,7 +130,8 @@ class Settings:
                    oidc_name=env.get("ONEVOICE_OIDC_NAME", "").strip(),
                    oidc_allowed_domain=env.get("ONEVOICE_OIDC_ALLOWED_DOMAIN", "").strip().lower().lstrip("@"),
                    password_signin=_choice(env, "ONEVOICE_PASSWORD_SIGNIN", ("on", "off")) == "on",
-                   break_glass_admin=env.get("ONEVOICE_BREAK_GLASS_ADMIN", "").strip().lower())
+                   break_glass_admin=env.get("ONEVOICE_BREAK_GLASS_ADMIN", "").strip().lower(),
+                   token_days=min(_positive(env, "ONEVOICE_TOKEN_DAYS", 90, zero=True), 3650))
 
 
 def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:

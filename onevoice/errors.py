@@ -57,6 +57,19 @@ class PasswordChangeRequired(Forbidden):
         super().__init__(detail)
 
 
+class TwoFactorRequired(Forbidden):
+    """The member's role requires two-factor sign-in and they have not set it up: a session may do
+    nothing else until then (API tokens keep working). `type` tells API clients what to do."""
+
+    title = "Two-factor sign-in required"
+    type = "/problems/two-factor-required"
+    words = "Your role requires two-factor sign-in: set it up on your account page first."
+
+    def __init__(self, detail: str = "your role requires two-factor sign-in; set it up at /account/two-factor "
+                                     "first (API tokens keep working)") -> None:
+        super().__init__(detail)
+
+
 class TooManyAttempts(OnevoiceError):
     status = 429
     title = "Too many attempts"

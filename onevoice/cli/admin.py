@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from onevoice.errors import InvalidInput
-from onevoice.governance import auth, channels as channel_service, links, members as member_service
+from onevoice.governance import auth, channels as channel_service, links, members as member_service, two_factor
 from onevoice.notify import NotifyConfig
 
 from .base import app, friendly, operator, read_input, system
@@ -133,6 +133,15 @@ def member_reset_password(member: str):
     typer.echo("(they must change it when they sign in; it is shown only now)")
 
 
+@member_app.command("reset-two-factor")
+@friendly
+def member_reset_two_factor(member: str):
+    """Turn a member's two-factor sign-in off (phone and recovery codes lost); their sessions end."""
+    with system().db.transaction() as s:
+        email = two_factor.reset(s, operator(), member).email
+    typer.echo(f"two-factor sign-in of {email} is off; they can set it up again from their account page")
+
+
 @member_app.command("deactivate")
 @friendly
 def member_deactivate(member: str):
@@ -212,13 +221,20 @@ def channel_list(format: str = typer.Option("table", help="table or json")):
 
 @token_app.command("create")
 @friendly
-def token_create(member: str, name: str = typer.Option(..., help="what the token is for")):
+def token_create(member: str, name: str = typer.Option(..., help="what the token is for"),
+                 scope: Optional[list[str]] = typer.Option(None, "--scope", help="read, draft, review or admin "
+                                                           "(repeat, or comma-separated); default: all the "
+                                                           "member's roles allow, never more"),
+                 days: Optional[int] = typer.Option(None, help="days it works (0: until revoked); "
+                                                               "default ONEVOICE_TOKEN_DAYS (90)")):
     """Create an API token for a member; the secret is printed once."""
     with system().db.transaction() as s:
         actor = member_service.actor_for(member_service.get_member(s, member))
-        secret, token = auth.create_token(s, actor, name)
-        tid = token.id
-    typer.echo(f"token {tid}: {secret}")
+        secret, token = auth.create_token(s, actor, name, scope or None,
+                                          system().settings.token_days if days is None else days)
+        tid, scopes, expires = token.id, token.scopes, token.expires_at
+    typer.echo(f"token {tid} ({scopes}; {'expires ' + expires.strftime('%Y-%m-%d') if expires else 'no expiry'}): "
+               f"{secret}")
 
 
 @token_app.command("revoke")

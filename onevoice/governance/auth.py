@@ -27,12 +27,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from onevoice import audit
-from onevoice.errors import InvalidInput, NotFound, Unauthenticated
+from onevoice.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from onevoice.store.models import ApiToken, Member, RoleGrant, WebSession, utcnow
 
 from .members import actor_from_grants
 from .passwords import hash_password, needs_rehash, verify_password
-from .permissions import Action, Actor, Role, require
+from .permissions import (Action, Actor, Role, Scope, parse_scopes, require, role_allowed_scopes, scope_words,
+                          with_token_scopes)
 
 TOKEN_PREFIX = "ov_"
 
@@ -75,8 +76,29 @@ class LoginOutcome:
     error: Exception | None = None
 
 
+def waiting(member: Member, now: datetime | None = None) -> bool:
+    """Whether the member's next sign-in attempt must still wait (see LoginPolicy)."""
+    return member.locked_until is not None and member.locked_until > (now or utcnow())
+
+
+def count_failure(session: Session, member: Member, policy: LoginPolicy, now: datetime | None = None,
+                  step: str = "password") -> None:
+    """One more wrong password (or wrong code, `step`) in a row; after too many, the next attempt waits."""
+    now = now or utcnow()
+    member.failed_logins += 1
+    wait = policy.delay(member.failed_logins)
+    if wait is not None:
+        member.locked_until = now + wait
+        audit.record(session, member.email, "member.sign_in_delayed", "member", member.id,
+                     detail={"failures": member.failed_logins, "seconds": int(wait.total_seconds()), "step": step})
+
+
 def authenticate(session: Session, email: str, password: str, policy: LoginPolicy = LoginPolicy()) -> LoginOutcome:
-    """Check e-mail and password; count wrong ones and make the next attempt wait after too many."""
+    """Check e-mail and password; count wrong ones and make the next attempt wait after too many.
+
+    For a member with two-factor sign-in the count is not cleared here but after the right code
+    (two_factor.check_code, which counts wrong codes the same way): a right password must not
+    reset the count of wrong codes, or guessing codes would never have to wait."""
     member = session.scalar(select(Member).where(Member.email == (email or "").strip().lower()))
     now = utcnow()
     # Hashed first, whatever the account's state, so that every refusal takes as long.
@@ -84,18 +106,14 @@ def authenticate(session: Session, email: str, password: str, policy: LoginPolic
     refused = LoginOutcome(None, Unauthenticated(SIGN_IN_REFUSED if policy.passwords else PASSWORDS_OFF))
     if not policy.passwords and (member is None or not is_break_glass(member, policy)):
         return refused
-    if member is None or (member.locked_until is not None and member.locked_until > now):
+    if member is None or waiting(member, now):
         return refused
     if not ok or not member.active:
-        member.failed_logins += 1
-        wait = policy.delay(member.failed_logins)
-        if wait is not None:
-            member.locked_until = now + wait
-            audit.record(session, member.email, "member.sign_in_delayed", "member", member.id,
-                         detail={"failures": member.failed_logins, "seconds": int(wait.total_seconds())})
+        count_failure(session, member, policy, now)
         return refused
-    member.failed_logins = 0
-    member.locked_until = None
+    if member.totp_enabled_at is None:
+        member.failed_logins = 0
+        member.locked_until = None
     if needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     if not policy.passwords:
@@ -129,21 +147,64 @@ def end_session(session: Session, secret: str) -> None:
         session.delete(web)
 
 
-def create_token(session: Session, actor: Actor, name: str) -> tuple[str, ApiToken]:
-    """A new API token for the acting member; the secret is shown once and only its hash kept."""
+DEFAULT_TOKEN_DAYS = 90  # ONEVOICE_TOKEN_DAYS
+MAX_TOKEN_DAYS = 3650
+
+
+def token_ceiling(actor: Actor) -> frozenset[Scope]:
+    """The scopes a new token of the actor may carry: what their roles allow and, when they act
+    with a token themselves, no more than that token has."""
+    ceiling = role_allowed_scopes(actor)
+    return ceiling if actor.scopes is None else ceiling & actor.scopes
+
+
+def create_token(session: Session, actor: Actor, name: str, scopes=None,
+                 days: int | None = DEFAULT_TOKEN_DAYS) -> tuple[str, ApiToken]:
+    """A new API token for the acting member; the secret is shown once and only its hash kept.
+
+    `scopes` (names or Scope values; None: every scope the member's roles allow) can never exceed
+    the member's roles; `days` is how long it works (0 or None: until revoked)."""
     require(actor, Action.TOKEN_MANAGE_OWN)
     if actor.member_id is None:
         raise InvalidInput("tokens belong to a member")
     name = (name or "").strip()
     if not name:
         raise InvalidInput("a token needs a name (what is it for?)")
+    ceiling = token_ceiling(actor)
+    wanted = ceiling if scopes is None else parse_scopes(scopes)
+    if not wanted:
+        raise InvalidInput("a token needs at least one scope (read, draft, review or admin)")
+    beyond = wanted - ceiling
+    if beyond:
+        raise Forbidden(f"a token cannot have the scope {scope_words(beyond)}: it would exceed what your "
+                        f"roles allow (at most: {scope_words(ceiling)})")
+    if days is not None and not 0 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"a token works for 1 to {MAX_TOKEN_DAYS} days (0: until revoked), not {days}")
+    expires = utcnow() + timedelta(days=days) if days else None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(member_id=actor.member_id, name=name, token_hash=_sha256(secret), prefix=secret[:10])
+    token = ApiToken(member_id=actor.member_id, name=name, token_hash=_sha256(secret), prefix=secret[:10],
+                     scopes=scope_words(wanted), expires_at=expires)
     session.add(token)
     session.flush()
     audit.record(session, actor.label, "token.create", "api_token", token.id, None,
-                 {"id": token.id, "name": name, "prefix": token.prefix})
+                 {"id": token.id, "name": name, "prefix": token.prefix, "scopes": token.scopes,
+                  "expires_at": expires.isoformat() if expires else None})
     return secret, token
+
+
+def token_state(token: ApiToken) -> dict:
+    iso = (lambda d: d.isoformat() if d else None)
+    return {"id": token.id, "name": token.name, "prefix": token.prefix, "scopes": token.scopes.split(),
+            "created_at": iso(token.created_at), "expires_at": iso(token.expires_at),
+            "last_used_at": iso(token.last_used_at), "revoked": token.revoked_at is not None}
+
+
+def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
+    """The acting member's tokens not revoked, newest first."""
+    require(actor, Action.TOKEN_MANAGE_OWN)
+    return list(session.scalars(select(ApiToken).where(ApiToken.member_id == actor.member_id,
+                                                       ApiToken.revoked_at.is_(None))
+                                .order_by(ApiToken.id.desc())))
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
@@ -174,7 +235,8 @@ class TokenUse:
 
 # Built once: SQLAlchemy then reuses its compiled form and cache key on every API call.
 _TOKEN_USE = (select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Member.id, Member.email, Member.name,
-                     Member.active, Member.must_change_password, RoleGrant.role, RoleGrant.channel_id)
+                     Member.active, Member.must_change_password, RoleGrant.role, RoleGrant.channel_id,
+                     ApiToken.scopes, ApiToken.expires_at)
               .join(Member, Member.id == ApiToken.member_id)
               .outerjoin(RoleGrant, RoleGrant.member_id == Member.id)
               .where(ApiToken.token_hash == bindparam("token_hash")))
@@ -189,10 +251,13 @@ def token_actor(session: Session | Connection, secret: str) -> TokenUse:
     if not rows or rows[0][1] is not None:
         raise Unauthenticated("this API token is unknown or revoked")
     token_id, _, last_used, member_id, email, name, active, must_change = rows[0][:8]
+    scopes, expires_at = rows[0][10], rows[0][11]
+    if expires_at is not None and expires_at <= utcnow():
+        raise Unauthenticated(f"this API token expired on {expires_at:%Y-%m-%d %H:%M} UTC; create a new one")
     if not active:
         raise Unauthenticated("this account is disabled")
-    return TokenUse(token_id, last_used, actor_from_grants(member_id, email, [(r[8], r[9]) for r in rows if r[8]],
-                                                           bool(must_change)), name, must_change)
+    actor = actor_from_grants(member_id, email, [(r[8], r[9]) for r in rows if r[8]], bool(must_change))
+    return TokenUse(token_id, last_used, with_token_scopes(actor, parse_scopes(scopes)), name, must_change)
 
 
 def token_use_is_stale(token: ApiToken | TokenUse) -> bool:

@@ -8,12 +8,17 @@ Roles, in the policy's words:
 - chair: the committee chair (crisis contact, 3.; the only one who may override a block finding)
 - admin: runs the installation (members, channels, policy pack); not a content role
 
+Each action also needs a scope, which API tokens carry (read, draft, review, admin): a request
+made with a token may do what both the member's roles and the token's scopes allow. A token never
+gets a scope its member's roles do not use (`allowed_scopes`). Sessions and the CLI carry no scopes.
+
 Services call `require(actor, action, channel_id=...)` before changing anything; adapters (web,
-CLI, API) never decide permissions themselves. docs/permissions.md is generated from this table.
+CLI, API) never decide permissions themselves. docs/permissions.md is generated from this table
+(`python -m onevoice.governance.permissions` rewrites its table; a test keeps it in step).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
@@ -37,6 +42,42 @@ ROLE_TITLES = {
 
 # The chair and vice-chair sit on the committee: whatever the committee may do, they may do.
 IMPLIED = {Role.CHAIR: {Role.COMMITTEE}, Role.VICE_CHAIR: {Role.COMMITTEE}}
+
+
+class Scope(str, Enum):
+    """What an API token may be used for, from the least to the most."""
+
+    READ = "read"      # read-only: lists, views, screening a text, metrics, the audit log
+    DRAFT = "draft"    # writing and submitting drafts, importing comments
+    REVIEW = "review"  # the committee's decisions: approve, reject, override, retract, incidents, publish
+    ADMIN = "admin"    # running the installation: members, roles, channels, the policy pack
+
+
+SCOPE_TITLES = {
+    Scope.READ: "read: look, never change",
+    Scope.DRAFT: "draft: write and submit drafts",
+    Scope.REVIEW: "review: approve, reject, override, incidents",
+    Scope.ADMIN: "admin: members, roles, channels, policy",
+}
+
+
+def scope_words(scopes) -> str:
+    return " ".join(s.value for s in Scope if s in scopes)
+
+
+def parse_scopes(text: str | list[str] | tuple[str, ...] | None) -> frozenset[Scope]:
+    """Scopes from "read draft" or ["read", "draft"] (commas too); a word that is no scope is an error."""
+    from onevoice.errors import InvalidInput
+
+    words = (text or "").replace(",", " ").split() if isinstance(text, str) or text is None else \
+        [w for item in text for w in str(item).replace(",", " ").split()]
+    out = set()
+    for word in words:
+        try:
+            out.add(Scope(word.strip().lower()))
+        except ValueError:
+            raise InvalidInput(f"{word!r} is not a scope (one of {', '.join(s.value for s in Scope)})") from None
+    return frozenset(out)
 
 
 class Action(str, Enum):
@@ -68,63 +109,75 @@ class Action(str, Enum):
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE_OWN = "token.manage_own"
     PASSWORD_CHANGE_OWN = "password.change_own"
+    TWO_FACTOR_OWN = "two_factor.manage_own"
+    TWO_FACTOR_REQUIRE = "two_factor.require"
 
 
 @dataclass(frozen=True)
 class Permission:
     roles: frozenset[Role]
+    scope: Scope
     channel_scoped: bool = False
     why: str = ""
 
 
-def _p(*roles: Role, channel_scoped: bool = False, why: str = "") -> Permission:
-    return Permission(frozenset(roles), channel_scoped, why)
+def _p(*roles: Role, scope: Scope, channel_scoped: bool = False, why: str = "") -> Permission:
+    return Permission(frozenset(roles), scope, channel_scoped, why)
 
 
 M, AU, C, VC, CH, AD = Role.MEMBER, Role.AUTHORIZED, Role.COMMITTEE, Role.VICE_CHAIR, Role.CHAIR, Role.ADMIN
+R, D, RV, A = Scope.READ, Scope.DRAFT, Scope.REVIEW, Scope.ADMIN
 
 PERMISSIONS: dict[Action, Permission] = {
-    Action.SCREEN_TEXT: _p(M, why="2.: every member may check a text, official or personal"),
-    Action.DRAFT_CREATE: _p(M, why="anyone may write a draft; only authorized members may submit it"),
-    Action.DRAFT_SUBMIT: _p(AU, channel_scoped=True, why="1.: only authorized members use a channel"),
-    Action.DRAFT_VIEW_ALL: _p(C, AD, why="1.: the committee sees everything it approves"),
-    Action.DRAFT_REVIEW: _p(C, why="1.: all social media use is approved by the committee"),
-    Action.DRAFT_OVERRIDE_BLOCK: _p(CH, why="a block finding is set aside only by the chair, with a reason"),
-    Action.DRAFT_RETRACT: _p(C, why="the committee may take a published post down"),
-    Action.PUBLISH_RUN: _p(C, AD, why="publishing runs only approved, scheduled posts"),
-    Action.COMMENT_VIEW: _p(C, AU, why="3.: the committee and channel members watch the responses"),
-    Action.COMMENT_IMPORT: _p(C, AD),
-    Action.INCIDENT_MANAGE: _p(C, why="3.: the committee handles complaints and crises"),
-    Action.INCIDENT_FAST_TRACK: _p(CH, why="3.: the chair may send a pre-approved response at once"),
-    Action.PLAYBOOK_EDIT: _p(C, why="3.: the committee develops the procedures"),
-    Action.METRICS_VIEW: _p(C, AD, why="4.: the committee monitors and evaluates"),
-    Action.REPORT_RUN: _p(C, AD, why="4."),
-    Action.MEMBER_LIST: _p(C, AD),
-    Action.MEMBER_ADD: _p(AD),
-    Action.MEMBER_PASSWORD_RESET: _p(AD, why="a member who forgot their password gets a new one-time password"),
-    Action.MEMBER_DEACTIVATE: _p(AD, why="someone who leaves IPALA loses every access at once; the last admin stays"),
-    Action.ROLE_GRANT: _p(AD),
-    Action.ROLE_REVOKE: _p(AD),
-    Action.CHANNEL_LIST: _p(M),
-    Action.CHANNEL_MANAGE: _p(AD),
-    Action.POLICY_VIEW: _p(M),
-    Action.POLICY_EDIT: _p(AD, CH, why="the committee chair owns the policy pack's wording with the admin"),
-    Action.AUDIT_VIEW: _p(AD, CH),
-    Action.TOKEN_MANAGE_OWN: _p(M),
-    Action.PASSWORD_CHANGE_OWN: _p(M, why="with the current password; a one-time password must be changed first"),
+    Action.SCREEN_TEXT: _p(M, scope=R, why="2.: every member may check a text, official or personal"),
+    Action.DRAFT_CREATE: _p(M, scope=D, why="anyone may write a draft; only authorized members may submit it"),
+    Action.DRAFT_SUBMIT: _p(AU, scope=D, channel_scoped=True, why="1.: only authorized members use a channel"),
+    Action.DRAFT_VIEW_ALL: _p(C, AD, scope=R, why="1.: the committee sees everything it approves"),
+    Action.DRAFT_REVIEW: _p(C, scope=RV, why="1.: all social media use is approved by the committee"),
+    Action.DRAFT_OVERRIDE_BLOCK: _p(CH, scope=RV, why="a block finding is set aside only by the chair, with a reason"),
+    Action.DRAFT_RETRACT: _p(C, scope=RV, why="the committee may take a published post down"),
+    Action.PUBLISH_RUN: _p(C, AD, scope=RV, why="publishing runs only approved, scheduled posts"),
+    Action.COMMENT_VIEW: _p(C, AU, scope=R, why="3.: the committee and channel members watch the responses"),
+    Action.COMMENT_IMPORT: _p(C, AD, scope=D),
+    Action.INCIDENT_MANAGE: _p(C, scope=RV, why="3.: the committee handles complaints and crises"),
+    Action.INCIDENT_FAST_TRACK: _p(CH, scope=RV, why="3.: the chair may send a pre-approved response at once"),
+    Action.PLAYBOOK_EDIT: _p(C, scope=RV, why="3.: the committee develops the procedures"),
+    Action.METRICS_VIEW: _p(C, AD, scope=R, why="4.: the committee monitors and evaluates"),
+    Action.REPORT_RUN: _p(C, AD, scope=R, why="4."),
+    Action.MEMBER_LIST: _p(C, AD, scope=R),
+    Action.MEMBER_ADD: _p(AD, scope=A),
+    Action.MEMBER_PASSWORD_RESET: _p(AD, scope=A, why="a member who forgot their password gets a new one-time password"),
+    Action.MEMBER_DEACTIVATE: _p(AD, scope=A, why="someone who leaves IPALA loses every access at once; the last admin stays"),
+    Action.ROLE_GRANT: _p(AD, scope=A),
+    Action.ROLE_REVOKE: _p(AD, scope=A),
+    Action.CHANNEL_LIST: _p(M, scope=R),
+    Action.CHANNEL_MANAGE: _p(AD, scope=A),
+    Action.POLICY_VIEW: _p(M, scope=R),
+    Action.POLICY_EDIT: _p(AD, CH, scope=A, why="the committee chair owns the policy pack's wording with the admin"),
+    Action.AUDIT_VIEW: _p(AD, CH, scope=R),
+    Action.TOKEN_MANAGE_OWN: _p(M, scope=R),
+    Action.PASSWORD_CHANGE_OWN: _p(M, scope=R, why="with the current password; a one-time password must be changed first"),
+    Action.TWO_FACTOR_OWN: _p(M, scope=R, why="a member turns two-factor sign-in on or off for their own account"),
+    Action.TWO_FACTOR_REQUIRE: _p(AD, scope=A, why="the admin may require two-factor sign-in of the committee, chair and admin"),
 }
 
 # A member signed in with a one-time password may do only this until they have changed it: the
 # password was handed over by someone else, so it is not theirs alone yet.
 BEFORE_PASSWORD_CHANGE = frozenset({Action.PASSWORD_CHANGE_OWN})
+# A member whose role requires two-factor sign-in and who has not set it up yet may only set it up
+# (signed in with a password alone, a session is not enough for their role yet).
+BEFORE_TWO_FACTOR = frozenset({Action.TWO_FACTOR_OWN})
+# The roles the admin can require two-factor sign-in for (the chair and vice-chair sit on the committee).
+TWO_FACTOR_ROLES = frozenset({Role.COMMITTEE, Role.CHAIR, Role.ADMIN})
 
 
 class PermissionDenied(Exception):
-    def __init__(self, action: Action, reason: str, words: str | None = None) -> None:
+    def __init__(self, action: Action, reason: str, words: str | None = None, scope: Scope | None = None) -> None:
         super().__init__(reason)
         self.action = action
         self.reason = reason  # for API clients and logs: names the action
         self.words = words or reason  # for people on a page: no permission codes
+        self.missing_scope = scope  # set when the API token lacks the scope the action needs
 
 
 def _roles_words(perm: Permission) -> str:
@@ -147,6 +200,8 @@ class Actor:
     roles: frozenset[Role]
     channels: frozenset[int] = frozenset()  # channels the member is authorized on
     must_change_password: bool = False  # signed in with a one-time password (see BEFORE_PASSWORD_CHANGE)
+    must_enrol_two_factor: bool = False  # their role requires two-factor sign-in, not set up yet (BEFORE_TWO_FACTOR)
+    scopes: frozenset[Scope] | None = None  # an API token's scopes; None: not a token (all a role allows)
 
     @property
     def is_system(self) -> bool:
@@ -166,11 +221,28 @@ def effective_roles(granted: set[Role]) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def role_allowed_scopes(actor: Actor) -> frozenset[Scope]:
+    """The scopes of every action the actor's roles allow: the most a token of theirs may carry."""
+    if actor.is_system:
+        return frozenset(Scope)
+    bare = replace(actor, scopes=None, must_change_password=False, must_enrol_two_factor=False)
+    return frozenset(p.scope for a, p in PERMISSIONS.items()
+                     if allowed(bare, a, next(iter(actor.channels), None) if p.channel_scoped else None))
+
+
+def with_token_scopes(actor: Actor, scopes: frozenset[Scope]) -> Actor:
+    return replace(actor, scopes=frozenset(scopes))
+
+
 def allowed(actor: Actor, action: Action, channel_id: int | None = None) -> bool:
     perm = PERMISSIONS[action]
     if actor.is_system:
         return True
     if actor.must_change_password and action not in BEFORE_PASSWORD_CHANGE:
+        return False
+    if actor.must_enrol_two_factor and action not in BEFORE_TWO_FACTOR:
+        return False
+    if actor.scopes is not None and perm.scope not in actor.scopes:
         return False
     if perm.channel_scoped:
         return Role.AUTHORIZED in perm.roles and channel_id is not None and channel_id in actor.channels
@@ -181,7 +253,16 @@ def require(actor: Actor, action: Action, channel_id: int | None = None) -> None
     if not allowed(actor, action, channel_id):
         if actor.must_change_password and action not in BEFORE_PASSWORD_CHANGE:
             raise PermissionDenied(action, "change your one-time password first")
+        if actor.must_enrol_two_factor and action not in BEFORE_TWO_FACTOR:
+            raise PermissionDenied(action, "set up two-factor sign-in first (your role requires it)",
+                                   "Your role requires two-factor sign-in: set it up on your account page first.")
         perm = PERMISSIONS[action]
+        if actor.scopes is not None and perm.scope not in actor.scopes and allowed(replace(actor, scopes=None), action,
+                                                                                  channel_id):
+            raise PermissionDenied(action, f"{action.value} needs the token scope '{perm.scope.value}', "
+                                           f"which this API token does not have (it has: "
+                                           f"{scope_words(actor.scopes) or 'none'})",
+                                   f"This API token lacks the scope '{perm.scope.value}'.", scope=perm.scope)
         where = " of this channel" if perm.channel_scoped else ""
         # the policy's reason, when the table gives one, tells a person why ("1.: ...")
         because = f" ({perm.why})" if perm.why else ""
@@ -204,10 +285,25 @@ def visible_channels(actor: Actor, action: Action) -> frozenset[int] | None:
 
 def permission_table_markdown() -> str:
     """The table as Markdown, for docs/permissions.md (a test keeps the file in step)."""
-    lines = ["| action | who may | why |", "|---|---|---|"]
+    lines = ["| action | who may | token scope | why |", "|---|---|---|---|"]
     for action, perm in PERMISSIONS.items():
         who = ", ".join(ROLE_TITLES[r] for r in sorted(perm.roles, key=list(Role).index))
         if perm.channel_scoped:
             who += " (of that channel)"
-        lines.append(f"| `{action.value}` | {who} | {perm.why} |")
+        lines.append(f"| `{action.value}` | {who} | `{perm.scope.value}` | {perm.why} |")
     return "\n".join(lines) + "\n"
+
+
+def write_docs(path: str = "docs/permissions.md") -> None:
+    """Rewrite the table in docs/permissions.md (the text around it is written by hand)."""
+    from pathlib import Path
+
+    doc = Path(path)
+    text = doc.read_text()
+    start = text.index("| action |")
+    end = text.find("\n\n", start)
+    doc.write_text(text[:start] + permission_table_markdown() + (text[end + 1:] if end != -1 else ""))
+
+
+if __name__ == "__main__":
+    write_docs()

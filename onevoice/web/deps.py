@@ -7,12 +7,12 @@ never adds that header by itself.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Depends, Request
 
-from onevoice.errors import ExpiredForm, PasswordChangeRequired, Unauthenticated
-from onevoice.governance import auth
+from onevoice.errors import ExpiredForm, PasswordChangeRequired, TwoFactorRequired, Unauthenticated
+from onevoice.governance import auth, two_factor
 from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Actor
 from onevoice.system import System
@@ -37,6 +37,7 @@ class Caller:
     session_id: int | None = None  # the sign-in this request came with (a password change keeps it)
     token_id: int | None = None
     timezone: str | None = None  # the member's chosen IANA zone; pages show dates in it
+    must_enrol_two_factor: bool = False  # a session whose role requires two-factor sign-in, not set up yet
 
 
 async def _csrf_from(request: Request) -> str | None:
@@ -86,8 +87,11 @@ def _session_caller(system: System, cookie: str) -> Caller | None:
             member, web = auth.session_member(s, cookie)
         except Unauthenticated:
             return None
-        return Caller(actor_for(member, signed_in=True), member.name, web.csrf_token, member.must_change_password,
-                      session_id=web.id, timezone=member.timezone)
+        enrol = two_factor.must_enrol(s, member)
+        actor = actor_for(member, signed_in=True)
+        return Caller(replace(actor, must_enrol_two_factor=enrol) if enrol else actor, member.name, web.csrf_token,
+                      member.must_change_password, session_id=web.id, timezone=member.timezone,
+                      must_enrol_two_factor=enrol)
 
 
 def page_caller(request: Request) -> Caller | None:
@@ -109,4 +113,6 @@ async def signed_in(c: Caller | None = Depends(optional_caller)) -> Caller:
 async def caller(c: Caller = Depends(signed_in)) -> Caller:
     if c.must_change_password:
         raise PasswordChangeRequired()
+    if c.must_enrol_two_factor:
+        raise TwoFactorRequired()
     return c

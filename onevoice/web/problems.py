@@ -51,6 +51,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PermissionDenied)
     async def _denied(request: Request, exc: PermissionDenied):
+        if exc.missing_scope is not None:  # the token, not the member, lacks it
+            return _for(request, 403, "Token scope missing", exc.reason, exc.words, type="/problems/token-scope",
+                        missing_scope=exc.missing_scope.value)
         return _for(request, 403, "Forbidden", exc.reason, exc.words)
 
     @app.exception_handler(PolicyPackError)

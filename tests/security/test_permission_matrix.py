@@ -75,6 +75,7 @@ ROUTES = {
         {"channel": 1}, 403),
     ("post", "/api/v1/tokens"): (PUBLIC, {"email": "{role}@example.org", "password": PASSWORD}, 401),
     ("post", "/api/v1/me/tokens"): (A.TOKEN_MANAGE_OWN, {"name": "second"}, 403),
+    ("get", "/api/v1/me/tokens"): (A.TOKEN_MANAGE_OWN, None, 403),
     ("delete", "/api/v1/me/tokens/{token_id}"): (A.TOKEN_MANAGE_OWN, None, 403),
     ("get", "/api/v1/me"): (SIGNED_IN, None, 403),
     ("post", "/api/v1/me/password"): (A.PASSWORD_CHANGE_OWN, {"current_password": PASSWORD,

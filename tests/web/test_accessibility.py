@@ -25,13 +25,15 @@ def pages(draft_id: int, incident_id: int) -> dict[str, list[tuple[str, str]]]:
     """(screenshot name, path) for each page, by who uses it."""
     return {
         "ana@example.org": [("member-home", "/"), ("member-drafts", "/drafts"), ("new-draft", "/drafts/new"),
-                            ("member-draft", f"/drafts/{draft_id}"), ("personal-post-check", "/check")],
+                            ("member-draft", f"/drafts/{draft_id}"), ("personal-post-check", "/check"),
+                            ("account-two-factor", "/account/two-factor")],
         "chair@example.org": [
             ("review-queue", "/review"), ("draft-findings", f"/drafts/{draft_id}"), ("calendar", "/calendar"),
             ("inbox", "/inbox"), ("incidents", "/incidents"), ("incident", f"/incidents/{incident_id}"),
             ("metrics", "/metrics"), ("metrics-definitions", "/metrics/definitions"), ("reports", "/reports"),
             ("admin-members", "/admin/members"),
-            ("admin-channels", "/admin/channels"), ("admin-policy", "/admin/policy"), ("audit-log", "/admin/audit")],
+            ("admin-channels", "/admin/channels"), ("admin-policy", "/admin/policy"), ("audit-log", "/admin/audit"),
+            ("admin-security", "/admin/security")],
     }
 
 

@@ -25,6 +25,11 @@ class Member(Base):
     # single sign-on (governance/sso.py): the provider and its subject id, set at the first SSO sign-in
     sso_issuer: Mapped[str | None] = mapped_column(String(500))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
+    # two-factor sign-in (governance/two_factor.py): the TOTP secret sealed with the credential box,
+    # active once confirmed with a first code; the last time step used, so no code is used twice
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="uq_members_sso"),)
@@ -86,6 +91,32 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str] = mapped_column(String(100), default="read", server_default="read")  # space-separated (permissions.Scope)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: never
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of two-factor sign-in, hashed like a password; used once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OrgSetting(Base):
+    """A setting of the organization changed from the admin pages (not the environment), such as
+    whether two-factor sign-in is required for the committee, chair and admin roles."""
+
+    __tablename__ = "org_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class WebSession(Base):

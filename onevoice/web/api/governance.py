@@ -3,9 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from onevoice.errors import TooManyAttempts
-from onevoice.governance import auth, channels, members
+from onevoice.errors import TooManyAttempts, TwoFactorRequired, Unauthenticated
+from onevoice.governance import auth, channels, members, two_factor
 from onevoice.governance.passwords import MAX_LENGTH
+from onevoice.governance.permissions import Scope
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system, signed_in
@@ -25,17 +26,33 @@ def _slow_down_guessing(request: Request) -> None:
         raise TooManyAttempts("too many sign-in attempts from this address; wait a minute")
 
 
-@router.post("/tokens", status_code=201, summary="Sign in with e-mail and password and get an API token")
+@router.post("/tokens", status_code=201, summary="Sign in with e-mail and password and get an API token",
+             description="With two-factor sign-in, `code` too. A member whose role requires two-factor sign-in "
+                         "must set it up on the web first (403 `/problems/two-factor-required`); tokens they "
+                         "already have keep working. `scopes` (default: all the member's roles allow) and `days` "
+                         "(default ONEVOICE_TOKEN_DAYS) as for POST /me/tokens.")
 def login_for_token(body: LoginIn, request: Request, system: System = Depends(get_system)) -> dict:
     _slow_down_guessing(request)
+    days = system.settings.token_days if body.days is None else body.days
     with system.db.transaction() as s:
         outcome = auth.authenticate(s, body.email, body.password, system.login_policy)
-        if outcome.member is not None:
-            secret, token = auth.create_token(s, members.actor_for(outcome.member), "api sign-in")
-    if outcome.error:
-        raise outcome.error
+        error, member = outcome.error, outcome.member
+        if member is not None and two_factor.enabled(member):
+            error = (Unauthenticated(TWO_FACTOR_CODE) if not body.code else
+                     two_factor.check_sign_in_code(s, member, system.box, body.code, system.login_policy))
+        elif member is not None and two_factor.must_enrol(s, member):
+            error = TwoFactorRequired()
+        if member is not None and error is None:
+            secret, token = auth.create_token(s, members.actor_for(member), "api sign-in", body.scopes, days)
+    if error:  # raised after the commit: wrong passwords and codes stay counted
+        raise error
     return {"token": secret, "id": token.id, "member": outcome.member.email,
-            "must_change_password": outcome.member.must_change_password}
+            "must_change_password": outcome.member.must_change_password, "scopes": token.scopes.split(),
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None}
+
+
+TWO_FACTOR_CODE = ("this account has two-factor sign-in: send `code` (from the authenticator app, or a recovery "
+                   "code) with the e-mail and password")
 
 
 @router.post("/me/password", summary="Change your password (a one-time password must be changed first)",
@@ -50,11 +67,20 @@ def change_password(body: PasswordChangeIn, request: Request, who: Caller = Depe
         return members.member_state(member)
 
 
-@router.post("/me/tokens", status_code=201, summary="Create another API token for yourself")
+@router.post("/me/tokens", status_code=201, summary="Create another API token for yourself",
+             description="`scopes` never exceed your roles (nor, made with a token, that token's scopes): asking for "
+                         "more is a 403. An expired token is refused with 401.")
 def create_token(body: TokenIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    days = system.settings.token_days if body.days is None else body.days
     with system.db.transaction() as s:
-        secret, token = auth.create_token(s, who.actor, body.name)
-    return {"token": secret, "id": token.id, "name": token.name}
+        secret, token = auth.create_token(s, who.actor, body.name, body.scopes, days)
+        return {"token": secret, **auth.token_state(token)}
+
+
+@router.get("/me/tokens", summary="Your API tokens not revoked (never their secrets)")
+def list_tokens(who: Caller = Depends(caller), system: System = Depends(get_system)) -> list[dict]:
+    with system.db.reader() as s:
+        return [auth.token_state(t) for t in auth.list_tokens(s, who.actor)]
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204, summary="Revoke one of your API tokens (sign out)")
@@ -66,7 +92,8 @@ def revoke_token(token_id: Id, who: Caller = Depends(signed_in), system: System 
 @router.get("/me", summary="Who am I")
 def me(who: Caller = Depends(caller)) -> dict:
     return {"member_id": who.actor.member_id, "email": who.actor.label, "name": who.name,
-            "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels)}
+            "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels),
+            "token_scopes": None if who.actor.scopes is None else [s.value for s in Scope if s in who.actor.scopes]}
 
 
 @router.get("/members")

@@ -32,13 +32,23 @@ class ScreenIn(Strict):
     employer: str | None = Field(None, max_length=200, description="employer pack to check 2.g against")
 
 
+SCOPES_HELP = "read, draft, review, admin; default: every scope your roles allow (never more)"
+DAYS_HELP = "how many days the token works (0: until revoked); default ONEVOICE_TOKEN_DAYS (90)"
+
+
 class LoginIn(Strict):
     email: str = Field(..., max_length=320)
     password: str = Field(..., max_length=1_000)
+    code: str | None = Field(None, max_length=40, description="two-factor code (or a recovery code), when the "
+                                                              "member has two-factor sign-in")
+    scopes: list[str] | None = Field(None, max_length=4, description=SCOPES_HELP)
+    days: int | None = Field(None, ge=0, le=3650, description=DAYS_HELP)
 
 
 class TokenIn(Strict):
     name: str = Field(..., min_length=1, max_length=200)
+    scopes: list[Annotated[str, Field(max_length=20)]] | None = Field(None, max_length=4, description=SCOPES_HELP)
+    days: int | None = Field(None, ge=0, le=3650, description=DAYS_HELP)
 
 
 class MemberIn(Strict):

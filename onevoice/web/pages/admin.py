@@ -1,4 +1,5 @@
-"""Administration pages: members and roles, channels, the policy pack, the audit log."""
+"""Administration pages: members and roles, channels, the policy pack, the audit log, sign-in security
+(whether two-factor sign-in is required)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 
 from onevoice import audit as audit_log
 from onevoice.errors import InvalidInput
-from onevoice.governance import channels as channel_service, links, members as member_service
+from onevoice.governance import channels as channel_service, links, members as member_service, two_factor
 from onevoice.governance.permissions import ROLE_TITLES, Action, Role, require
 from onevoice.policy import versions as policy_versions
 from onevoice.store.models import AuditEvent, Member, MemberLink
@@ -208,3 +209,35 @@ def audit(request: Request, verify: str = "", who: Caller = Depends(member), sys
         events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(200)))
         result = audit_log.verify(s) if verify else None
     return page(request, "admin/audit.html", who=who, events=events, result=result)
+
+
+def _security_page(request, who, system, status: int = 200, **extra):
+    require(who.actor, Action.TWO_FACTOR_REQUIRE)
+    with system.db.reader() as s:
+        required = two_factor.is_required(s)
+        not_enrolled = sum(1 for m in s.scalars(select(Member).where(Member.active.is_(True),
+                                                                      Member.totp_enabled_at.is_(None)))
+                           if two_factor.role_requires(m))
+        on_self = two_factor.enabled(member_service.get_member(s, who.actor.member_id))
+    return page(request, "admin/security.html", status=status, who=who, required=required,
+                not_enrolled=not_enrolled, on_self=on_self, **extra)
+
+
+@router.get("/security")
+def security(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
+    return _security_page(request, who, system, flash=request.query_params.get("flash"))
+
+
+@router.post("/security")
+async def security_save(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
+    wanted = (await request.form()).get("required") == "1"
+
+    def save():
+        with system.db.transaction() as s:
+            return two_factor.set_required(s, who.actor, wanted)
+
+    required, error = attempt(save)
+    if error:
+        return _security_page(request, who, system, status=403, error=error)
+    return redirect("/admin/security", "Two-factor sign-in is now required for the committee, chair and "
+                                       "administrators." if required else "Two-factor sign-in is no longer required.")

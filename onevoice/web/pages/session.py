@@ -1,9 +1,13 @@
-"""Sign in, sign out and the home page.
+"""Sign in (the password, then a two-factor code when the member has it), sign out and the home page.
 
 The sign-in form has its own CSRF token, since there is no session yet to hold one: a random
 token in a signed, SameSite cookie and the same token in the form (double submit). Another site
 can neither read the token nor make the browser send the cookie with its POST, so it cannot sign
 a visitor in to an account of its choosing.
+
+Between the password and the code, the browser holds a sign-in in progress: the member's id sealed
+with the credential box (encrypted and authenticated, good for CODE_STEP_SECONDS), bound to the
+member's password hash, so a password changed meanwhile ends it.
 """
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ from sqlalchemy import func, select
 
 from onevoice.config import Settings
 from onevoice.errors import OnevoiceError
-from onevoice.governance import auth, links, members
-from onevoice.governance.permissions import Action, allowed
+from onevoice.governance import auth, links, members, two_factor
+from onevoice.governance.permissions import SCOPE_TITLES, Action, Scope, allowed
 from onevoice.notify import NotifyConfig
 from onevoice.store.models import Channel, Comment, Draft, Incident, Member, Review
 from onevoice.system import System
@@ -36,6 +40,8 @@ router = APIRouter()
 
 LOGIN_COOKIE = "onevoice_login"
 LOGIN_FORM_SECONDS = 2 * 3600
+CODE_COOKIE = "onevoice_code_step"  # the sign-in in progress between the password and the code
+CODE_STEP_SECONDS = 300
 
 
 def mail_configured(system: System) -> bool:
@@ -125,6 +131,8 @@ def home(request: Request, who: Caller | None = Depends(optional_caller)):
         return RedirectResponse("/login", status_code=303)
     if who.must_change_password:
         return RedirectResponse("/password", status_code=303)
+    if who.must_enrol_two_factor:
+        return RedirectResponse("/account/two-factor", status_code=303)
     system = request.app.state.system
     with system.db.reader() as s:
         waiting = waiting_for(s, who)
@@ -191,18 +199,84 @@ def login(request: Request, email: str = Form(..., max_length=320), password: st
     if too_many(request):
         return _login_page(request, system, status=429, error="Too many sign-in attempts; wait a minute.",
                            email=email, next=next)
+    code_step = None
     with system.db.transaction() as s:
         outcome = auth.authenticate(s, email, password, system.login_policy)
-        if outcome.member is not None:
+        if outcome.member is not None and two_factor.enabled(outcome.member):
+            code_step = system.box.seal({"member": outcome.member.id, "next": safe_next(next),
+                                         "bound": _bound(outcome.member)}).decode()
+        elif outcome.member is not None:
             secret, _ = auth.start_session(s, outcome.member, system.settings.session_hours)
     if outcome.error is not None:
         status = getattr(outcome.error, "status", 401)
         message = outcome.error.detail if isinstance(outcome.error, OnevoiceError) else "Sign-in failed."
         return _login_page(request, system, status=status, error=message, email=email, next=next)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    if code_step is not None:
+        response = RedirectResponse("/login/code", status_code=303)
+        set_cookie(response, request, system.settings, CODE_COOKIE, code_step, CODE_STEP_SECONDS)
+        return response
+    return _signed_in(request, system, secret, safe_next(next))
+
+
+def _signed_in(request: Request, system: System, secret: str, target: str):
+    response = RedirectResponse(target, status_code=303)
     set_cookie(response, request, system.settings, SESSION_COOKIE, secret, system.settings.session_hours * 3600)
     delete_cookie(response, request, system.settings, LOGIN_COOKIE)
+    delete_cookie(response, request, system.settings, CODE_COOKIE)
     return response
+
+
+def _bound(member: Member) -> str:
+    """What ties a sign-in in progress to the password it began with."""
+    return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
+
+
+def _code_step(request: Request, system: System) -> dict | None:
+    return system.box.open_recent(request.cookies.get(cookie_name(system.settings, CODE_COOKIE)), CODE_STEP_SECONDS)
+
+
+def _code_page(request: Request, system: System, status: int = 200, error: str | None = None):
+    return _anonymous_form(request, system, "login_code.html", status=status, error=error)
+
+
+STEP_ENDED = "Your sign-in took too long or was replaced; enter your password again."
+
+
+@router.get("/login/code")
+def login_code_form(request: Request, system: System = Depends(get_system)):
+    if _code_step(request, system) is None:
+        return redirect("/login", STEP_ENDED)
+    return _code_page(request, system)
+
+
+@router.post("/login/code")
+def login_code(request: Request, code: str = Form("", max_length=40), csrf_token: str = Form("", max_length=100),
+               system: System = Depends(get_system)):
+    """The second step: a code from the authenticator app or a recovery code, counted and made to
+    wait like a wrong password (the same LoginPolicy), and slowed per address like the first."""
+    if not _form_is_ours(request, system, csrf_token):
+        return _code_page(request, system, status=403, error="This sign-in form has expired; please try again.")
+    if too_many(request):
+        return _code_page(request, system, status=429, error="Too many sign-in attempts; wait a minute.")
+    step = _code_step(request, system)
+    if step is None:
+        return _login_page(request, system, status=401, error=STEP_ENDED)
+    error, secret = None, None
+    with system.db.transaction() as s:
+        member = s.get(Member, step.get("member"))
+        if member is None or _bound(member) != step.get("bound"):
+            error = STEP_ENDED
+        else:
+            refused = two_factor.check_sign_in_code(s, member, system.box, code, system.login_policy)
+            if refused is None:
+                secret, _ = auth.start_session(s, member, system.settings.session_hours)
+            else:
+                error = refused.detail[:1].upper() + refused.detail[1:] + "."
+    if error == STEP_ENDED:
+        return _login_page(request, system, status=401, error=error)
+    if error:
+        return _code_page(request, system, status=401, error=error)
+    return _signed_in(request, system, secret, safe_next(step.get("next")))
 
 
 @router.post("/logout")
@@ -245,24 +319,30 @@ def change_password(request: Request, current: str = Form("", max_length=1000), 
     return redirect("/", "Your password is changed; other sign-ins were ended.")
 
 
-# --- your account: password and time zone -----------------------------------------------------
+# --- your account: password, time zone (two-factor and tokens: account_security.py) -----------------------------------------------------
 
 
-def _account_page(request: Request, who: Caller, system: System, status: int = 200, **extra):
+def account_page(request: Request, who: Caller, system: System, status: int = 200, **extra):
     with system.db.reader() as s:
         me = members.get_member(s, who.actor.member_id)
         channel_ids = [g.channel_id for g in me.roles if g.channel_id]
         chans = {c.id: c for c in s.scalars(select(Channel).where(Channel.id.in_(channel_ids)))} if channel_ids else {}
         roles = members.role_words(me, chans)
         email = me.email
+        tfa = {"on": two_factor.enabled(me), "required": two_factor.required_for(s, me),
+               "codes_left": two_factor.recovery_codes_left(s, me) if two_factor.enabled(me) else 0}
+        tokens = [auth.token_state(t) for t in auth.list_tokens(s, who.actor)]
+        ceiling = auth.token_ceiling(who.actor)
     return page(request, "account.html", status=status, who=who, email=email, roles=roles,
                 zones=dates.zone_names(), current_zone=who.timezone or dates.DEFAULT_ZONE,
-                now=datetime.now(timezone.utc), **extra)
+                now=datetime.now(timezone.utc), two_factor=tfa, tokens=tokens,
+                scopes=[(sc, SCOPE_TITLES[sc]) for sc in Scope if sc in ceiling],
+                token_days=system.settings.token_days, **extra)
 
 
 @router.get("/account")
 def account(request: Request, who: Caller = Depends(member), system: System = Depends(get_system)):
-    return _account_page(request, who, system, flash=request.query_params.get("flash"))
+    return account_page(request, who, system, flash=request.query_params.get("flash"))
 
 
 @router.post("/account/password")
@@ -270,10 +350,10 @@ def account_password(request: Request, current: str = Form("", max_length=1000),
                      repeat: str = Form("", max_length=1000), who: Caller = Depends(member),
                      system: System = Depends(get_system)):
     if too_many(request):
-        return _account_page(request, who, system, status=429, error="Too many attempts; wait a minute.")
+        return account_page(request, who, system, status=429, error="Too many attempts; wait a minute.")
     error = _change(system, who, current, new, repeat)
     if error:
-        return _account_page(request, who, system, status=422, error=error)
+        return account_page(request, who, system, status=422, error=error)
     return redirect("/account", "Your password is changed; every other sign-in was ended.")
 
 
@@ -286,7 +366,7 @@ def account_timezone(request: Request, timezone_name: str = Form("", alias="time
 
     zone, error = attempt(save)
     if error:
-        return _account_page(request, who, system, status=422, error=error)
+        return account_page(request, who, system, status=422, error=error)
     return redirect("/account", f"Dates are now shown in {zone or dates.DEFAULT_ZONE} time.")
 
 
