@@ -11,6 +11,8 @@ ONEVOICE_RETENTION_DAYS  delete finished drafts and old comments after this many
 ONEVOICE_INTAKE        inline (default: pushed comments are triaged before the request returns) or
                        queued (stored as a batch, 202 Accepted, triaged by the workers)
 ONEVOICE_SCHEDULER     on (default: the periodic jobs run in the web process) or off (workers run them)
+ONEVOICE_AUTHORIZATION_MONTHS  how long a new per-channel authorization lasts (12; 0: no end date);
+                       renewed by an administrator on /committee/authorizations
 ONEVOICE_BROKER_URL    Celery broker (redis://… or amqp://…); when set, work the API hands off is
                        sent to the Celery workers at once instead of waiting for the next round
 
@@ -75,6 +77,7 @@ class Settings:
     audit_key: str = ""
     audit_anchor_hours: int = 24
     allow_private_urls: bool = False
+    authorization_months: int = 12  # 0: authorizations on a channel have no end date
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -100,7 +103,8 @@ class Settings:
                                          if p.strip()),
                    audit_key=env.get("ONEVOICE_AUDIT_KEY") or stored_secret(home, "audit.key"),
                    audit_anchor_hours=_positive(env, "ONEVOICE_AUDIT_ANCHOR_HOURS", 24, zero=True),
-                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"))
+                   allow_private_urls=_flag(env, "ONEVOICE_ALLOW_PRIVATE_URLS"),
+                   authorization_months=_positive(env, "ONEVOICE_AUTHORIZATION_MONTHS", 12, zero=True))
 
 
 def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:

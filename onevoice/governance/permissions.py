@@ -65,6 +65,8 @@ class Action(str, Enum):
     CHANNEL_MANAGE = "channel.manage"
     POLICY_VIEW = "policy.view"
     POLICY_EDIT = "policy.edit"
+    POLICY_ACKNOWLEDGE = "policy.acknowledge"
+    AUTHORIZATION_RENEW = "authorization.renew"
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE_OWN = "token.manage_own"
     PASSWORD_CHANGE_OWN = "password.change_own"
@@ -109,6 +111,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.CHANNEL_MANAGE: _p(AD),
     Action.POLICY_VIEW: _p(M),
     Action.POLICY_EDIT: _p(AD, CH, why="the committee chair owns the policy pack's wording with the admin"),
+    Action.POLICY_ACKNOWLEDGE: _p(M, why="1.: a member reads and accepts the active policy before submitting"),
+    Action.AUTHORIZATION_RENEW: _p(AD, why="1.: an authorization on a channel ends unless renewed (a new end date)"),
     Action.AUDIT_VIEW: _p(AD, CH),
     Action.TOKEN_MANAGE_OWN: _p(M),
     Action.PASSWORD_CHANGE_OWN: _p(M, why="with the current password; a one-time password must be changed first"),

@@ -5,9 +5,10 @@ from .crisis import Comment, InboundBatch, InboundCursor, Incident, IncidentEven
 from .monitoring import Campaign, ChannelMetricSample, EvaluationReport, LinkClick, PostMetricSample, TrackedLink
 from .notify import Notification
 from .publishing import Draft, MediaFile, OutboxEntry, Review
-from .governance import ApiToken, Channel, Member, MemberLink, PolicyPackVersion, RoleGrant, WebSession
+from .governance import (ApiToken, Channel, Member, MemberLink, PolicyAcknowledgement, PolicyPackVersion, RoleGrant,
+                         WebSession)
 
 __all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundBatch", "InboundCursor", "Incident",
            "IncidentEvent", "Notification", "Playbook", "Draft", "Member", "MemberLink", "MediaFile", "OutboxEntry",
-           "PolicyPackVersion", "ResponseApproval", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
+           "PolicyAcknowledgement", "PolicyPackVersion", "ResponseApproval", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
            "Campaign", "ChannelMetricSample", "EvaluationReport", "LinkClick", "PostMetricSample", "TrackedLink"]

@@ -5,10 +5,11 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from . import admin, calendar, channels, committee, drafts, inbox, monitoring, selfcheck, session
+from . import acknowledgements, admin, calendar, channels, committee, drafts, inbox, monitoring, selfcheck, session
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter(include_in_schema=False)
-for module in (session, drafts, selfcheck, calendar, inbox, committee, monitoring, channels, admin):
+for module in (session, drafts, selfcheck, calendar, inbox, committee, monitoring, channels, admin,
+               acknowledgements):
     router.include_router(module.router)
