@@ -63,7 +63,7 @@ def acknowledge(session: Session, actor: Actor, version_id: int, confirmed: bool
     if actor.member_id is None:
         raise InvalidInput("policy acknowledgements belong to members; act as one")
     if not confirmed:
-        raise InvalidInput(f"tick \"{CONFIRMATION}\" to acknowledge the policy")
+        raise InvalidInput(f"confirm \"{CONFIRMATION}\" to acknowledge the policy (tick the box; --yes in the CLI)")
     row = active_version(session)
     if row is None:
         raise Conflict("there is no active policy version to acknowledge")
