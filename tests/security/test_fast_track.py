@@ -20,7 +20,7 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM, Actor, PermissionDenied
 from onevoice.publishing import workflow
 from onevoice.store.models import AuditEvent, Channel, Draft, Playbook
-from tests.policy_helpers import acknowledge_in
+from tests.policy_helpers import acknowledge_cli, acknowledge_in
 
 RESPONSE = ("crisis", "holding-statement")
 
@@ -266,6 +266,7 @@ def test_propose_from_the_command_line(tmp_path):
         assert run("member", "add", email, "--name", role).returncode == 0
         assert run("member", "grant", email, role).returncode == 0
     assert run("member", "grant", "chair@example.org", "authorized", "--channel", "ipala").returncode == 0
+    acknowledge_cli(run, "chair@example.org")  # the chair has read the policy in force (1.)
     r = run("playbook", "propose", *RESPONSE, "--channel", "ipala", "--as", "chair@example.org")
     assert r.returncode == 0 and "proposed for pre-approval as draft 1 (in review)" in r.stdout, r.stderr
     assert run("review", "approve", "1", "--as", "cm@example.org").returncode == 0
