@@ -11,6 +11,8 @@ ONEVOICE_RETENTION_DAYS  delete finished drafts and old comments after this many
 ONEVOICE_INTAKE        inline (default: pushed comments are triaged before the request returns) or
                        queued (stored as a batch, 202 Accepted, triaged by the workers)
 ONEVOICE_SCHEDULER     on (default: the periodic jobs run in the web process) or off (workers run them)
+ONEVOICE_AUTHORIZATION_MONTHS  how long a new per-channel authorization lasts (12; 0: no end date);
+                       renewed by an administrator on /committee/authorizations
 ONEVOICE_BROKER_URL    Celery broker (redis://… or amqp://…); when set, work the API hands off is
                        sent to the Celery workers at once instead of waiting for the next round
 
@@ -92,6 +94,7 @@ class Settings:
     oidc_allowed_domain: str = ""
     password_signin: bool = True
     break_glass_admin: str = ""
+    authorization_months: int = 12  # 0: authorizations on a channel have no end date
     token_days: int = 90  # a new API token's default life in days (0: until revoked)
 
     @property
@@ -131,7 +134,8 @@ class Settings:
                    oidc_allowed_domain=env.get("ONEVOICE_OIDC_ALLOWED_DOMAIN", "").strip().lower().lstrip("@"),
                    password_signin=_choice(env, "ONEVOICE_PASSWORD_SIGNIN", ("on", "off")) == "on",
                    break_glass_admin=env.get("ONEVOICE_BREAK_GLASS_ADMIN", "").strip().lower(),
-                   token_days=min(_positive(env, "ONEVOICE_TOKEN_DAYS", 90, zero=True), 3650))
+                   token_days=min(_positive(env, "ONEVOICE_TOKEN_DAYS", 90, zero=True), 3650),
+                   authorization_months=_positive(env, "ONEVOICE_AUTHORIZATION_MONTHS", 12, zero=True))
 
 
 def notify_env(env: dict[str, str] | None = None) -> dict[str, str]:

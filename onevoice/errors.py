@@ -70,6 +70,26 @@ class TwoFactorRequired(Forbidden):
         super().__init__(detail)
 
 
+class PolicyNotAcknowledged(Forbidden):
+    """Submitting before acknowledging the active policy version (1.): `link` is the page where the
+    member reads it in full and confirms; `type` tells API clients to send the member there."""
+
+    title = "Policy acknowledgement required"
+    type = "/problems/policy-acknowledgement-required"
+    link = "/policy/acknowledge"
+
+    def __init__(self, detail: str, version_id: int) -> None:
+        super().__init__(detail)
+        self.extra = {"link": self.link, "version_id": version_id}  # what an API client acknowledges
+
+
+class AuthorizationExpired(Forbidden):
+    """Submitting to a channel whose authorization has ended: the detail says when and who renews it."""
+
+    title = "Authorization ended"
+    type = "/problems/authorization-expired"
+
+
 class TooManyAttempts(OnevoiceError):
     status = 429
     title = "Too many attempts"

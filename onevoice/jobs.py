@@ -1,6 +1,6 @@
 """One small job interface for the periodic work: publishing due posts, triaging queued comments,
-polling the channels, re-escalating incidents, delivering notifications, collecting metrics and
-making the evaluation reports; and, away from the request that asked for it, an evaluation report
+polling the channels, re-escalating incidents, delivering notifications, collecting metrics,
+making the evaluation reports and reminding of authorizations about to end; and, away from the request that asked for it, an evaluation report
 a committee member asked for by hand (`make_report`).
 
 By default the jobs run in-process: `onevoice serve` starts a scheduler thread, and
@@ -98,6 +98,13 @@ def _audit_anchor(system) -> object:
     return audit.send_anchor(system.db, system.settings.audit_anchor_hours)
 
 
+def _authorization_reminders(system) -> object:
+    """Authorizations ending within 14 days: the member and the committee are told once per end date."""
+    from onevoice.governance.authorizations import send_reminders
+
+    return send_reminders(system.db, system.settings.base_url)
+
+
 JOBS: list[Job] = [
     Job("audit_anchor", 3600.0, _audit_anchor),
     Job("publish_due", 15.0, _publish_due),
@@ -106,6 +113,7 @@ JOBS: list[Job] = [
     Job("check_escalations", 30.0, _escalations),
     Job("poll_channels", 60.0, poll_channels),
     Job("retention", 86400.0, _retention),
+    Job("authorization_reminders", 3600.0, _authorization_reminders),
     Job("collect_metrics", 3600.0, _collect_metrics),
     Job("evaluation_reports", 3600.0, _evaluation_reports),
 ]

@@ -16,6 +16,7 @@ from onevoice import audit
 from onevoice.config import Settings, stored_secret, make_home
 from onevoice.errors import InvalidInput, NotFound
 from onevoice.governance.auth import LoginPolicy
+from onevoice.governance.authorizations import AUTHORIZATION_MONTHS
 from onevoice.governance.channels import CredentialBox
 from onevoice.governance.members import add_member
 from onevoice.governance.permissions import SYSTEM, Role
@@ -33,7 +34,8 @@ class System:
         self.settings = _with_audit_key(settings or Settings.from_env())
         self.db = Database(self.settings.database_url,
                            info={audit.KEY: self.settings.audit_key,
-                                 ALLOW_PRIVATE: self.settings.allow_private_urls})
+                                 ALLOW_PRIVATE: self.settings.allow_private_urls,
+                                 AUTHORIZATION_MONTHS: self.settings.authorization_months})
         self.box = CredentialBox(self.settings.secret_key)
         self._engines: dict[str, Engine] = {}
         self._hand_off: Callable[..., None] | None = None

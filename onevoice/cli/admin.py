@@ -173,6 +173,44 @@ def member_grant(member: str, role: str, channel: Optional[str] = typer.Option(N
     typer.echo(f"granted {role} to {member}" + (f" on {channel}" if channel else ""))
 
 
+@member_app.command("acknowledge")
+@friendly
+def member_acknowledge(member: str, yes: bool = typer.Option(False, "--yes", help="the member confirms: I have read "
+                                                                                "and will follow this policy")):
+    """The member acknowledges the active policy (shown in full), needed before they submit."""
+    from onevoice.policy import acknowledgements, versions
+
+    from .base import acting_as
+
+    with system().db.transaction() as s:
+        row = versions.active_version(s)
+        if row is None:
+            raise InvalidInput("there is no active policy version")
+        pack = acknowledgements.clauses_of(row)
+        typer.echo(f"{pack.title} ({acknowledgements.version_words(row)})\n")
+        for c in pack.clauses:
+            typer.echo(f"{c.id} {c.title}: {c.text}\n")
+        acknowledgements.acknowledge(s, acting_as(s, member), row.id, yes)
+    typer.echo(f"{member} acknowledged {acknowledgements.version_words(row)}")
+
+
+@member_app.command("renew")
+@friendly
+def member_renew(member: str, channel: str = typer.Option(..., help="channel id or handle"),
+                 until: str = typer.Option(..., help="the new end date, e.g. 2027-12-31"),
+                 tz: str = typer.Option("UTC", help="the time zone of --until")):
+    """Renew a member's authorization on a channel: a new end date (audited)."""
+    from onevoice.governance import authorizations
+    from onevoice.publishing.workflow import parse_when
+
+    with system().db.transaction() as s:
+        ends = parse_when(until, tz)
+        if ends is None:
+            raise InvalidInput("give --until, the new end date")
+        authorizations.renew(s, operator(), member, _channel(s, channel), ends)
+    typer.echo(f"{member}'s authorization on {channel} now ends on {ends:%Y-%m-%d %H:%M} UTC")
+
+
 @member_app.command("revoke")
 @friendly
 def member_revoke(member: str, role: str, channel: Optional[str] = typer.Option(None, help="channel id or handle")):

@@ -133,7 +133,10 @@ def _grant(session: Session, actor: Actor, member: Member, role: str, channel: C
     channel_id = channel.id if channel else None
     if any(g.role == parsed.value and g.channel_id == channel_id for g in member.roles):
         raise Conflict(f"{member.email} already holds {parsed.value}" + (f" on channel {channel_id}" if channel_id else ""))
-    grant = RoleGrant(role=parsed.value, channel_id=channel_id, granted_by=actor.member_id)
+    from .authorizations import default_end
+
+    grant = RoleGrant(role=parsed.value, channel_id=channel_id, granted_by=actor.member_id,
+                      expires_at=default_end(session) if parsed is Role.AUTHORIZED else None)
     member.roles.append(grant)
     return grant
 

@@ -106,6 +106,8 @@ class Action(str, Enum):
     CHANNEL_MANAGE = "channel.manage"
     POLICY_VIEW = "policy.view"
     POLICY_EDIT = "policy.edit"
+    POLICY_ACKNOWLEDGE = "policy.acknowledge"
+    AUTHORIZATION_RENEW = "authorization.renew"
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE_OWN = "token.manage_own"
     PASSWORD_CHANGE_OWN = "password.change_own"
@@ -154,6 +156,8 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.CHANNEL_MANAGE: _p(AD, scope=A),
     Action.POLICY_VIEW: _p(M, scope=R),
     Action.POLICY_EDIT: _p(AD, CH, scope=A, why="the committee chair owns the policy pack's wording with the admin"),
+    Action.POLICY_ACKNOWLEDGE: _p(M, scope=D, why="1.: a member reads and accepts the active policy before submitting"),
+    Action.AUTHORIZATION_RENEW: _p(AD, scope=A, why="1.: an authorization on a channel ends unless renewed (a new end date)"),
     Action.AUDIT_VIEW: _p(AD, CH, scope=R),
     Action.TOKEN_MANAGE_OWN: _p(M, scope=R),
     Action.PASSWORD_CHANGE_OWN: _p(M, scope=R, why="with the current password; a one-time password must be changed first"),

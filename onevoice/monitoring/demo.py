@@ -31,6 +31,7 @@ from onevoice.crisis.escalation import ack_deadline
 from onevoice.errors import Conflict
 from onevoice.governance import channels as channel_service, members as member_service
 from onevoice.governance.permissions import SYSTEM
+from onevoice.policy import acknowledgements, versions as policy_versions
 from onevoice.publishing import workflow
 from onevoice.store.models import (Campaign, Channel, ChannelMetricSample, Comment, Draft, Incident, IncidentEvent,
                                    LinkClick, Member, OutboxEntry, PostMetricSample, Review, utcnow)
@@ -197,8 +198,13 @@ def generate(system, seed: int = 2026, force: bool = False, days: int = 365, now
         audit.record(s, ACTOR, "demo.generate", "demo", "organization", detail={"seed": seed, "days": days})
         channel_ids = [mastodon.id, bluesky.id]
         result.members, result.channels = len(MEMBERS), 2
-    with db.reader() as s:
+    with db.transaction() as s:
         actors = {e: member_service.actor_for(member_service.get_member(s, e)) for e, _, _ in MEMBERS}
+        # 1.: each demo member has read the policy in force and will follow it, as every member must before
+        # submitting; they acknowledged it when the demo's year began
+        version = policy_versions.active_version(s)
+        for actor in actors.values():
+            acknowledgements.acknowledge(s, actor, version.id, True, now=start)
     chair, reviewers = actors["chair@demo.example"], [actors["reviewer1@demo.example"], actors["reviewer2@demo.example"]]
     authors = [actors["author1@demo.example"], actors["author2@demo.example"]]
     followers0 = {mastodon.id: 1180, bluesky.id: 260}

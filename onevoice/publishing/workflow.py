@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from onevoice import audit
 from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from onevoice.governance import authorizations
 from onevoice.governance.channels import get_channel
 from onevoice.governance.members import actor_for
 from onevoice.governance.permissions import Action, Actor, allowed, require
+from onevoice.policy import acknowledgements
 from onevoice.screening import Draft as ScreenDraft, Engine, Report
 from onevoice.store.models import (AuditEvent, Channel, Draft, MediaFile, Member, OutboxEntry, ResponseApproval, Review,
                                    utcnow)
@@ -215,6 +217,7 @@ def submit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, blo
     if draft.author_id != actor.member_id:
         raise Forbidden("only the author submits a draft")
     require(actor, Action.DRAFT_SUBMIT, channel_id=draft.channel_id)
+    may_submit(session, actor, draft.channel_id)
     _move(session, actor, draft, "submit")
     draft.error = None
     _screen(session, actor, draft, engine)
@@ -223,6 +226,14 @@ def submit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, blo
         raise BlockNotConfirmed(screening)
     _move(session, actor, draft, "open_review")
     return draft
+
+
+def may_submit(session: Session, actor: Actor, channel_id: int) -> None:
+    """1.: an authorized member submits to a channel only while their authorization has not ended
+    and once they have acknowledged the active policy version (typed errors saying why). Only
+    submission asks: a draft approved before either changed is still scheduled and published."""
+    authorizations.check_current(session, actor, channel_id)
+    acknowledgements.require_acknowledged(session, actor)
 
 
 def edit(session: Session, actor: Actor, draft_id: int, engine: Engine, *, text: str | None = None,
@@ -315,6 +326,7 @@ def fast_track_approve(session: Session, actor: Actor, draft: Draft, engine: Eng
     require(actor, Action.DRAFT_SUBMIT, channel_id=draft.channel_id)
     if draft.author_id != actor.member_id:
         raise Forbidden("the fast track approves only the chair's own response draft")
+    may_submit(session, actor, draft.channel_id)
     if draft.text != approved_text or draft.attachments:
         raise Conflict("only the committee's pre-approved text, unchanged and without attachments, is fast-tracked")
     _move(session, actor, draft, "submit", {"fast_track": True})

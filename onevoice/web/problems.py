@@ -43,8 +43,9 @@ def _for(request: Request, status: int, title: str, detail: str, words: str | No
 def install(app: FastAPI) -> None:
     @app.exception_handler(OnevoiceError)
     async def _service_error(request: Request, exc: OnevoiceError):
+        extra = getattr(exc, "extra", {})  # what a client needs to put it right (a link, an id)
         response = _for(request, exc.status, exc.title, exc.detail, getattr(exc, "words", None),
-                        type=getattr(exc, "type", "about:blank"))
+                        type=getattr(exc, "type", "about:blank"), **extra)
         if getattr(exc, "retry_after", None):  # a rate limit says when to come back
             response.headers["Retry-After"] = str(exc.retry_after)
         return response

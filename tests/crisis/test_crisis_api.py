@@ -11,6 +11,7 @@ from onevoice.crisis import webhook
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def api(sqlite_system):
                                   credentials={"webhook_secret": "s3cret"})
         members.add_member(s, SYSTEM, "chair@example.org", "Chair", "a long password", ("chair",))
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         members.add_member(s, SYSTEM, "cm@example.org", "Committee", "a long password", ("committee",))
         members.add_member(s, SYSTEM, "m@example.org", "M", "a long password")
         cid = ch.id

@@ -15,6 +15,7 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Comment, Draft, OutboxEntry
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
+from tests.policy_helpers import acknowledge_in
 
 BREACH = "Your post yesterday showed a child's X-ray with the name visible. This is a serious privacy breach."
 
@@ -33,6 +34,7 @@ def crisis_ready(system, c, comment: dict) -> tuple[int, int, object]:
     [incident_id] = result.incidents
     with system.db.transaction() as s:
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", s.get(Channel, c.channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
     with system.db.transaction() as s:
         chair = members.actor_for(members.get_member(s, "chair@example.org"))
         proposal = playbooks.propose(s, chair, "crisis", "holding-statement", c.channel_id, system.screening).draft_id

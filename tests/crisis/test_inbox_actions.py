@@ -14,6 +14,7 @@ from onevoice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM, PermissionDenied
 from onevoice.store.models import AuditEvent, Comment, Draft, Incident, IncidentEvent, Notification, utcnow
+from tests.policy_helpers import acknowledge_in
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -33,6 +34,7 @@ def org(system):
         members.add_member(s, SYSTEM, "ivy@example.org", "Ivy Former", roles=("committee",))
         members.grant_role(s, SYSTEM, "rita@example.org", "authorized", ours)
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ours)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         members.deactivate_member(s, SYSTEM, "ivy@example.org")
         ids = {"ours": ours.id, "theirs": theirs.id}
     with system.db.reader() as s:

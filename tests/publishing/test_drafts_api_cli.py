@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_cli, acknowledge_in
 
 BIN = os.path.join(os.path.dirname(sys.executable), "onevoice")
 
@@ -23,6 +24,7 @@ def api(sqlite_system):
         for email, roles in [("author@example.org", ()), ("rev@example.org", ("committee",))]:
             members.add_member(s, SYSTEM, email, email.split("@")[0], "a long password", roles)
         members.grant_role(s, SYSTEM, "author@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
     client = TestClient(create_app(sqlite_system, scheduler=False))
 
     def as_(email):
@@ -69,6 +71,7 @@ def test_cli_draft_review_flow(tmp_path):
     assert run("member", "add", "a@example.org", "--name", "A").returncode == 0
     assert run("member", "add", "r@example.org", "--name", "R", "--role", "committee").returncode == 0
     assert run("member", "grant", "a@example.org", "authorized", "--channel", "ipala").returncode == 0
+    acknowledge_cli(run, "a@example.org")  # she has read the policy in force (1.)
     r = run("draft", "new", "ipala", "-", "--as", "a@example.org", "--json", stdin="Join our webinar on 3 May!")
     assert r.returncode == 0, r.stderr
     did = str(json.loads(r.stdout)["id"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM, Actor
 from onevoice.publishing import workflow
+from tests.policy_helpers import acknowledge_in
 
 
 @dataclass
@@ -27,6 +28,7 @@ def cast(system, platform="mastodon", base_url=None, credentials=None, quorum=1,
                              ("chair@example.org", ("chair",))]:
             members.add_member(s, SYSTEM, email, email.split("@")[0], roles=roles)
         members.grant_role(s, SYSTEM, "author@example.org", "authorized", ch)
+        acknowledge_in(s)  # every member of the cast has read the policy in force (1.)
         cid = ch.id
     with system.db.reader() as s:
         a = {e: members.actor_for(members.get_member(s, e)) for e in

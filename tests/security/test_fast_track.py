@@ -20,6 +20,7 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM, Actor, PermissionDenied
 from onevoice.publishing import workflow
 from onevoice.store.models import AuditEvent, Channel, Draft, Playbook
+from tests.policy_helpers import acknowledge_cli, acknowledge_in
 
 RESPONSE = ("crisis", "holding-statement")
 
@@ -49,6 +50,7 @@ def committee(system) -> Committee:
             members.add_member(s, SYSTEM, email, email.split("@")[0], roles=roles)
         members.grant_role(s, SYSTEM, "proposer@example.org", "authorized", ch)
         members.grant_role(s, SYSTEM, "proposer@example.org", "authorized", other)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         ids = ch.id, other.id
     return Committee(*ids, actor(system, "chair@example.org"), actor(system, "proposer@example.org"),
                      actor(system, "rev@example.org"), actor(system, "rev2@example.org"))
@@ -84,6 +86,7 @@ def status(system, draft_id: int) -> str:
 def authorize_chair(system, c: Committee) -> Actor:
     with system.db.transaction() as s:
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", s.get(Channel, c.channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
     return actor(system, "chair@example.org")
 
 
@@ -167,6 +170,7 @@ def test_a_pre_approval_counts_only_on_its_channel(system, committee):
     c = committee
     with system.db.transaction() as s:
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", s.get(Channel, c.other_channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
     chair = actor(system, "chair@example.org")
     elsewhere = propose(system, c, c.other_channel_id)  # quorum 1 there
     assert approve(system, c.reviewer, elsewhere) == "approved"
@@ -262,6 +266,7 @@ def test_propose_from_the_command_line(tmp_path):
         assert run("member", "add", email, "--name", role).returncode == 0
         assert run("member", "grant", email, role).returncode == 0
     assert run("member", "grant", "chair@example.org", "authorized", "--channel", "ipala").returncode == 0
+    acknowledge_cli(run, "chair@example.org")  # the chair has read the policy in force (1.)
     r = run("playbook", "propose", *RESPONSE, "--channel", "ipala", "--as", "chair@example.org")
     assert r.returncode == 0 and "proposed for pre-approval as draft 1 (in review)" in r.stdout, r.stderr
     assert run("review", "approve", "1", "--as", "cm@example.org").returncode == 0

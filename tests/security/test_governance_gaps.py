@@ -12,6 +12,7 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Draft, OutboxEntry
 from tests.publishing.workflow_helpers import approved_and_scheduled, cast
+from tests.policy_helpers import acknowledge_in
 
 PHONE = "Questions? Call our membership officer on her private mobile 555-0143."
 CLEAN = "Registration for the spring airway webinar is open: https://ipala.org/webinars"
@@ -26,6 +27,7 @@ def test_the_chair_does_not_override_a_block_on_the_chairs_own_draft(system):
     c = cast(system)
     with system.db.transaction() as s:
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", s.get(Channel, c.channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         chair = members.actor_for(members.get_member(s, "chair@example.org"))
         d = workflow.create_draft(s, chair, c.channel_id, PHONE).id
         assert workflow.submit(s, chair, d, system.screening).screening["decision"] == "block"
@@ -58,6 +60,7 @@ def test_a_revoked_authors_scheduled_post_is_not_published(system, snac):
     with system.db.transaction() as s:
         members.add_member(s, SYSTEM, "leaver@example.org", "Leaver")
         members.grant_role(s, SYSTEM, "leaver@example.org", "authorized", s.get(Channel, c.channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         leaver = members.actor_for(members.get_member(s, "leaver@example.org"))
         d = workflow.create_draft(s, leaver, c.channel_id, "Scheduled before I left the channel.").id
         workflow.submit(s, leaver, d, system.screening)

@@ -25,6 +25,7 @@ from onevoice.system import System
 from onevoice.web.app import SWAGGER_CDN, create_app
 from onevoice.web.security import SecurityHeaders
 from tests.web.signin import sign_in
+from tests.policy_helpers import acknowledge_in
 
 PASSWORD = "a long password 1"
 
@@ -143,6 +144,7 @@ def signed_in_admin(sqlite_system):
         ch = channels.add_channel(s, SYSTEM, system.box, "mastodon", "ipala", base_url="https://mastodon.example")
         members.add_member(s, SYSTEM, "boss@example.org", "Boss", PASSWORD, ("admin", "chair", "committee"))
         members.grant_role(s, SYSTEM, "boss@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         boss = members.actor_for(members.get_member(s, "boss@example.org"))
         d = workflow.create_draft(s, boss, ch.id, "Call me on 555-0143 about the patient in bed 4, what an idiot.")
         workflow.submit(s, boss, d.id, system.screening)

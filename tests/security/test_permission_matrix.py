@@ -17,6 +17,7 @@ from onevoice.monitoring import campaigns, kpis, report
 from onevoice.publishing import workflow
 from onevoice.store.models import Comment
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 PASSWORD = "a long password"
 ROLES = {"member": (), "authorized": (), "committee": ("committee",), "vice_chair": ("vice_chair",),
@@ -104,6 +105,9 @@ ROUTES = {
                                                    "ends_at": "2026-12-31T00:00:00Z", "goal_metric": "clicks",
                                                    "goal_target": 10}, 403),
     ("post", "/api/v1/campaigns/{campaign_id}/links"): (A.REPORT_RUN, {"target_url": "https://ipala.org/"}, 403),
+    ("get", "/api/v1/policy/acknowledgements"): (A.MEMBER_LIST, None, 403),
+    # every member may acknowledge; the version named is not the active one, so each gets a 409 and nobody a 403
+    ("post", "/api/v1/policy/acknowledgements"): (A.POLICY_ACKNOWLEDGE, {"version_id": 999999, "confirm": True}, 403),
     ("get", "/r/{code}"): (PUBLIC, None, 404),
     ("get", "/healthz"): (PUBLIC, None, 404),
 }
@@ -121,6 +125,7 @@ def world(tmp_path_factory):
         for role, grants in ROLES.items():
             members.add_member(s, SYSTEM, f"{role}@example.org", role, PASSWORD, grants)
         members.grant_role(s, SYSTEM, "authorized@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         spare, _ = members.add_member(s, SYSTEM, "spare@example.org", "Spare", PASSWORD, ("committee",))
         _, token = auth.create_token(s, members.actor_for(spare), "spare")
         campaign = campaigns.create_campaign(s, SYSTEM, "spring", "Spring", kpis.parse_period("2026").start,
@@ -213,6 +218,7 @@ def other_channel(system) -> dict:
         other = channels.add_channel(s, SYSTEM, system.box, "bluesky", "other.test")
         author, _ = members.add_member(s, SYSTEM, "other-authorized@example.org", "Other", PASSWORD)
         members.grant_role(s, SYSTEM, author.email, "authorized", other)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         draft = workflow.create_draft(s, members.actor_for(author), other.id, "Our AGM is on Friday.")
         ids = {"other_channel_id": other.id, "other_draft_id": draft.id}
     result = intake.ingest(system.db, other.id, [{"id": "o1", "text": BREACH}], "import", system.settings)

@@ -38,6 +38,7 @@ from onevoice.screening.pii import find_pii
 from onevoice.web.app import create_app
 from tests.conftest import make_system
 from tests.web.signin import sign_in
+from tests.policy_helpers import acknowledge_in
 
 MAX_CHARS = Settings.max_draft_chars  # the default longest draft (ONEVOICE_MAX_DRAFT_CHARS)
 GROWTH_LIMIT = 8  # 4x the text may take at most 8x the time: linear is ~4, quadratic ~16
@@ -163,6 +164,7 @@ def installation(tmp_path_factory):
         for who in ("ana", "ben"):
             members.add_member(s, SYSTEM, f"{who}@example.org", who, "a long password", ())
             members.grant_role(s, SYSTEM, f"{who}@example.org", "authorized", ch)
+            acknowledge_in(s)  # the members have read the policy in force (1.)
         channel_id = ch.id
     defaults = system.settings
     yield system, channel_id

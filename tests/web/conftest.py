@@ -17,6 +17,7 @@ from onevoice.publishing import workflow
 from onevoice.store.models import Channel, Incident
 from onevoice.web.app import create_app
 from tests.servers import free_port
+from tests.policy_helpers import acknowledge_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "a long password 1"
@@ -65,6 +66,7 @@ def demo_org(tmp_path_factory):
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair", "admin"))
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", channel)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         channel_id = channel.id
     with system.db.transaction() as s:
         ana = members.actor_for(members.get_member(s, "ana@example.org"))

@@ -20,6 +20,7 @@ from onevoice.publishing import workflow
 from onevoice.store.models import AuditEvent, Comment, Incident, Member, MemberLink, Notification, utcnow
 from onevoice.system import System
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 from .signin import sign_in
 
@@ -51,6 +52,7 @@ def org(sqlite_system):
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         channel_id = ch.id
     return sqlite_system, channel_id
 

@@ -13,6 +13,7 @@ from onevoice.crisis import intake
 from onevoice.publishing import outbox
 from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
+from tests.policy_helpers import acknowledge_in
 
 from .conftest import PASSWORD, sign_in
 
@@ -30,6 +31,7 @@ def setup_org(system, channel_kwargs=None):
         members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair",))
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         return ch.id
 
 

@@ -13,6 +13,7 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import workflow
 from onevoice.store.models import Draft, Member, OutboxEntry, utcnow
+from tests.policy_helpers import acknowledge_in
 
 from .signin import csrf, signed_in_client
 
@@ -29,6 +30,7 @@ def org(sqlite_system):
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         s.scalar(select(Member).where(Member.email == "rui@example.org")).timezone = "Europe/Lisbon"
         channel_id = ch.id
     with system.db.reader() as s:

@@ -12,6 +12,7 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import workflow
 from onevoice.store.models import Draft, utcnow
+from tests.policy_helpers import acknowledge_in
 
 from .conftest import PASSWORD, sign_in
 from .test_browser import shot
@@ -30,6 +31,7 @@ def plan(system):
         members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         for ch in (ours, sky):
             members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+            acknowledge_in(s)  # the members have read the policy in force (1.)
         ids = (ours.id, sky.id)
     with system.db.reader() as s:
         ana = members.actor_for(members.get_member(s, "ana@example.org"))

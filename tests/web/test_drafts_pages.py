@@ -18,6 +18,7 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import limits, workflow
 from onevoice.store.models import AuditEvent, Draft
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 from .signin import csrf, signed_in_client
 
@@ -38,6 +39,7 @@ def org(sqlite_system):
         members.add_member(s, SYSTEM, "chair@example.org", "Carla Chair", PASSWORD, ("chair", "committee"))
         for ch in (masto, sky):
             members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+            acknowledge_in(s)  # the members have read the policy in force (1.)
         ids = {"masto": masto.id, "sky": sky.id}
     return system, ids
 

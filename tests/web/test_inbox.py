@@ -15,6 +15,7 @@ from onevoice.governance import channels, members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import Comment, Draft, Incident
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 from .signin import csrf, signed_in_client
 
@@ -34,6 +35,7 @@ def org(sqlite_system):
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.grant_role(s, SYSTEM, "rita@example.org", "authorized", ours)
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ours)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         incident = Incident(title="complaint: registration refused", type="complaint", severity=2, state="open",
                             channel_id=ours.id, opened_at=NOW, escalation_level=0, crisis_mode=False, checklist=[])
         s.add(incident)

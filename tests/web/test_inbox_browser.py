@@ -13,6 +13,7 @@ from onevoice.errors import NotFound
 from onevoice.governance import members
 from onevoice.governance.permissions import SYSTEM
 from onevoice.store.models import Channel, Comment, Draft
+from tests.policy_helpers import acknowledge_in
 
 from .conftest import PASSWORD
 from .test_accessibility import axe_violations
@@ -33,6 +34,7 @@ def setup(system) -> tuple[int, str]:
         except NotFound:
             members.add_member(s, SYSTEM, RITA, "Rita Responder", PASSWORD, ("committee",))
             members.grant_role(s, SYSTEM, RITA, "authorized", channel)
+            acknowledge_in(s)  # the members have read the policy in force (1.)
         stamp = datetime.now(timezone.utc)
         c = Comment(channel_id=channel.id, platform_id=f"inbox-browser-{stamp.timestamp()}", kind="reply",
                     author="@nurse.example", author_followers=4200, text=TEXT, url=None, received_at=stamp,

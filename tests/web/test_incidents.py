@@ -15,6 +15,7 @@ from onevoice.governance.permissions import SYSTEM
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import AuditEvent, Comment, Incident
 from onevoice.web.pages.committee import countdown
+from tests.policy_helpers import acknowledge_in
 
 from .signin import signed_in_client
 
@@ -42,6 +43,7 @@ def crisis(sqlite_system, mastodon):
         members.add_member(s, SYSTEM, "cm@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.add_member(s, SYSTEM, "ana@example.org", "Ana Author", PASSWORD)
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", ch)
+        acknowledge_in(s)  # the members have read the policy in force (1.)
         channel_id = ch.id
     posted = mastodon.server.http.post(f"{mastodon.url}/api/v1/statuses", data={"status": BREACH}, timeout=10,
                                        headers={"Authorization": f"Bearer {mastodon.alice_token}"})

@@ -16,6 +16,7 @@ from onevoice.notify import NotifyConfig
 from onevoice.publishing import outbox, workflow
 from onevoice.store.models import Channel, Draft
 from tests.servers import npm
+from tests.policy_helpers import acknowledge_in
 
 from .conftest import PASSWORD, sign_in
 from .test_accessibility import AXE, axe_violations
@@ -31,6 +32,7 @@ def crisis_org(system, bluesky_pds):
                                     "credentials": {"identifier": org["handle"], "password": org["password"]}})
     with system.db.transaction() as s:
         members.grant_role(s, SYSTEM, "chair@example.org", "authorized", s.get(Channel, channel_id))
+        acknowledge_in(s)  # the members have read the policy in force (1.)
     with system.db.transaction() as s:
         chair = members.actor_for(members.get_member(s, "chair@example.org"))
         proposal = playbooks.propose(s, chair, "crisis", "holding-statement", channel_id, system.screening).draft_id

@@ -5,10 +5,10 @@ from .crisis import Comment, InboundBatch, InboundCursor, Incident, IncidentEven
 from .monitoring import Campaign, ChannelMetricSample, EvaluationReport, LinkClick, PostMetricSample, TrackedLink
 from .notify import Notification
 from .publishing import Draft, MediaFile, OutboxEntry, Review
-from .governance import (ApiToken, Channel, Member, MemberLink, OrgSetting, PolicyPackVersion, RecoveryCode, RoleGrant,
-                         SsoUse, WebSession)
+from .governance import (ApiToken, Channel, Member, MemberLink, OrgSetting, PolicyAcknowledgement, PolicyPackVersion,
+                         RecoveryCode, RoleGrant, SsoUse, WebSession)
 
 __all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Channel", "Comment", "InboundBatch", "InboundCursor", "Incident",
            "IncidentEvent", "Notification", "Playbook", "Draft", "Member", "MemberLink", "SsoUse", "MediaFile", "OutboxEntry", "OrgSetting", "RecoveryCode",
-           "PolicyPackVersion", "ResponseApproval", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
+           "PolicyAcknowledgement", "PolicyPackVersion", "ResponseApproval", "Review", "RoleGrant", "UTCDateTime", "WebSession", "utcnow",
            "Campaign", "ChannelMetricSample", "EvaluationReport", "LinkClick", "PostMetricSample", "TrackedLink"]

@@ -73,6 +73,9 @@ class RoleGrant(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # an authorization on a channel may end (governance/authorizations.py): no submission after it
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the reminder for this end date
 
     member: Mapped[Member] = relationship(back_populates="roles", foreign_keys=[member_id])
 
@@ -168,3 +171,16 @@ class PolicyPackVersion(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class PolicyAcknowledgement(Base):
+    """A member has read a policy version and will follow it (1.); asked again for each new version."""
+
+    __tablename__ = "policy_acknowledgements"
+    __table_args__ = (UniqueConstraint("member_id", "policy_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    policy_version_id: Mapped[int] = mapped_column(ForeignKey("policy_pack_versions.id", ondelete="CASCADE"),
+                                                   index=True)
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

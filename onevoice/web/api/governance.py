@@ -7,10 +7,11 @@ from onevoice.errors import TooManyAttempts, TwoFactorRequired, Unauthenticated
 from onevoice.governance import auth, channels, members, two_factor
 from onevoice.governance.passwords import MAX_LENGTH
 from onevoice.governance.permissions import Scope
+from onevoice.policy import acknowledgements
 from onevoice.system import System
 
 from ..deps import Caller, caller, get_system, signed_in
-from .schemas import ChannelIn, Id, LoginIn, MemberIn, RoleIn, Strict, TokenIn
+from .schemas import MAX_ID, ChannelIn, Id, LoginIn, MemberIn, RoleIn, Strict, TokenIn
 
 router = APIRouter(tags=["members and channels"])
 
@@ -18,6 +19,11 @@ router = APIRouter(tags=["members and channels"])
 class PasswordChangeIn(Strict):
     current_password: str = Field(..., max_length=MAX_LENGTH)
     new_password: str = Field(..., max_length=MAX_LENGTH)
+
+
+class AcknowledgementIn(Strict):
+    version_id: int = Field(..., ge=1, le=MAX_ID)
+    confirm: bool = Field(..., description=f"true: \"{acknowledgements.CONFIRMATION}\"")
 
 
 def _slow_down_guessing(request: Request) -> None:
@@ -94,6 +100,28 @@ def me(who: Caller = Depends(caller)) -> dict:
     return {"member_id": who.actor.member_id, "email": who.actor.label, "name": who.name,
             "roles": sorted(r.value for r in who.actor.roles), "channels": sorted(who.actor.channels),
             "token_scopes": None if who.actor.scopes is None else [s.value for s in Scope if s in who.actor.scopes]}
+
+
+@router.get("/policy/acknowledgements", summary="Who acknowledged the active policy version, and who has not yet")
+def list_acknowledgements(who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.reader() as s:
+        row, people = acknowledgements.standings(s, who.actor)
+        return {"version": ({"id": row.id, "name": row.name, "version": row.version} if row else None),
+                "members": [{"member_id": p.member_id, "name": p.name, "email": p.email,
+                             "acknowledged_at": p.acknowledged_at.isoformat() if p.acknowledged_at else None}
+                            for p in people]}
+
+
+@router.post("/policy/acknowledgements", status_code=201,
+             summary="Acknowledge the active policy version (needed before submitting a draft or a reply)",
+             description="Give the id of the active version you read (the page /policy/acknowledge shows its "
+                         "clauses in full; a submission refused for want of it names the id as `version_id`) "
+                         "and confirm: true.")
+def acknowledge(body: AcknowledgementIn, who: Caller = Depends(caller), system: System = Depends(get_system)) -> dict:
+    with system.db.transaction() as s:
+        ack = acknowledgements.acknowledge(s, who.actor, body.version_id, body.confirm)
+        return {"member_id": ack.member_id, "version_id": ack.policy_version_id,
+                "acknowledged_at": ack.acknowledged_at.isoformat()}
 
 
 @router.get("/members")

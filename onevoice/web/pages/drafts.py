@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from onevoice.errors import InvalidInput, OnevoiceError, TooManyRequests
+from onevoice.errors import InvalidInput, OnevoiceError, PolicyNotAcknowledged, TooManyRequests
 from onevoice.governance.channels import list_channels
 from onevoice.governance.permissions import Action, PermissionDenied, allowed
+from onevoice.policy import acknowledgements
 from onevoice.publishing import limits, workflow
 from onevoice.screening import check_length
 from onevoice.store.models import AuditEvent, Channel, Member
@@ -114,13 +115,16 @@ def _composer(request: Request, system: System, who: Caller, *, status: int = 20
               channel_id: str = "", attachments: list | None = None, checked: dict | None = None,
               error: str | None = None, notice: str | None = None, confirmed: bool = False):
     channels = _channel_choices(system, who)
+    with system.db.reader() as s:
+        unacknowledged = acknowledgements.needs_acknowledgement(s, who.actor)
     chosen = next((c for c in channels if str(c["id"]) == str(channel_id)), channels[0] if channels else None)
     platform = chosen["platform"] if chosen else ""
     return page(request, "drafts/new.html", status=status, who=who, channels=channels,
                 channel_id=chosen["id"] if chosen else "", handle=chosen["handle"] if chosen else "",
                 text=text, attachments=attachments or [], report=checked["screening"] if checked else None,
                 problems=checked["problems"] if checked else [], fix_form=COMPOSER_FORM, confirm=True,
-                confirmed=confirmed, error=error, notice=notice, **_where(platform, text))
+                confirmed=confirmed, error=error, notice=notice, unacknowledged=unacknowledged,
+                acknowledge_link=PolicyNotAcknowledged.link, **_where(platform, text))
 
 
 @router.get("/drafts/new")
@@ -244,6 +248,7 @@ def _detail(system: System, who: Caller, draft_id: int) -> dict:
         view = workflow.draft_view(d)
         channel = s.get(Channel, d.channel_id)
         people = list(s.scalars(select(Member)))
+        unacknowledged = acknowledgements.needs_acknowledgement(s, who.actor)
         events = list(s.scalars(select(AuditEvent).where(AuditEvent.object_type == "draft",
                                                          AuditEvent.object_id == str(draft_id)).order_by(AuditEvent.seq)))
     names = {m.id: m.name for m in people}
@@ -261,6 +266,7 @@ def _detail(system: System, who: Caller, draft_id: int) -> dict:
                             and view["screening"]["decision"] == "block" and not view["override"],
             "can_edit": can_edit,
             "can_submit": mine and view["state"] in ("draft", "changes_requested", "failed"),
+            "unacknowledged": unacknowledged, "acknowledge_link": PolicyNotAcknowledged.link,
             "can_schedule": view["state"] == "approved" and (mine or allowed(a, Action.DRAFT_REVIEW)),
             "can_retract": view["state"] == "published" and (mine or allowed(a, Action.DRAFT_RETRACT)),
             **_where(channel.platform, view["text"])}
