@@ -192,11 +192,14 @@ def create_token(session: Session, actor: Actor, name: str, scopes=None,
     return secret, token
 
 
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
 def token_state(token: ApiToken) -> dict:
-    iso = (lambda d: d.isoformat() if d else None)
     return {"id": token.id, "name": token.name, "prefix": token.prefix, "scopes": token.scopes.split(),
-            "created_at": iso(token.created_at), "expires_at": iso(token.expires_at),
-            "last_used_at": iso(token.last_used_at), "revoked": token.revoked_at is not None}
+            "created_at": _iso(token.created_at), "expires_at": _iso(token.expires_at),
+            "last_used_at": _iso(token.last_used_at), "revoked": token.revoked_at is not None}
 
 
 def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
