@@ -18,6 +18,7 @@ from onevoice.governance.permissions import (PERMISSIONS, SYSTEM, Action, Actor,
 from onevoice.publishing import workflow
 from onevoice.store.models import ApiToken, utcnow
 from onevoice.web.app import create_app
+from tests.policy_helpers import acknowledge_in
 
 PASSWORD = "a long password 1"
 
@@ -31,6 +32,7 @@ def org(sqlite_system):
         members.add_member(s, SYSTEM, "rui@example.org", "Rui Reviewer", PASSWORD, ("committee",))
         members.add_member(s, SYSTEM, "boss@example.org", "Bea Boss", PASSWORD, ("admin",))
         members.grant_role(s, SYSTEM, "ana@example.org", "authorized", ch)
+        acknowledge_in(s, "ana@example.org")
         ana = members.actor_for(members.get_member(s, "ana@example.org"))
         draft = workflow.create_draft(s, ana, ch.id, "Our spring meeting is on 12 May in Porto. All welcome.")
         workflow.submit(s, ana, draft.id, system.screening)
