@@ -103,11 +103,10 @@ def _local_midnight(d: date, z: ZoneInfo) -> datetime:
     return datetime.combine(d, time(0), tzinfo=z).astimezone(timezone.utc)
 
 
-def _placed_at(d: Draft) -> datetime:
-    at = d.published_at if d.state in ("published", "retracted") and d.published_at else d.scheduled_at
-    if at is None:  # SHOWN drafts are scheduled or published
-        raise ValueError(f"draft {d.id} is on the calendar without a date")
-    return at
+def _placed_at(d: Draft) -> datetime | None:
+    """Where a draft sits on the calendar: its publication time once published, else its scheduled
+    time; None for a draft that is neither (an approved draft waiting for a time is not shown)."""
+    return d.published_at if d.state in ("published", "retracted") and d.published_at else d.scheduled_at
 
 
 def _visible(q: Select[Any], actor: Actor) -> Select[Any]:
@@ -156,8 +155,8 @@ def _between(session: Session, actor: Actor, start: datetime, end: datetime) -> 
     q = _visible(select(Draft).where(Draft.state.in_(SHOWN),
                                      or_(and_(Draft.scheduled_at >= start, Draft.scheduled_at < end),
                                          and_(Draft.published_at >= start, Draft.published_at < end))), actor)
-    rows = [d for d in session.scalars(q) if start <= _placed_at(d) < end]
-    return sorted(rows, key=lambda d: (_placed_at(d), d.id))
+    placed = [(at, d) for d in session.scalars(q) if (at := _placed_at(d)) is not None and start <= at < end]
+    return [d for _, d in sorted(placed, key=lambda p: (p[0], p[1].id))]
 
 
 def grid(session: Session, actor: Actor, view: str, day: date, zone: str, now: datetime | None = None) -> Grid:

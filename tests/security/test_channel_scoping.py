@@ -79,7 +79,7 @@ def test_view_incident_hides_another_channels_incident(system, two_channels, mon
     from onevoice.governance import permissions
 
     table = dict(permissions.PERMISSIONS)
-    table[Action.INCIDENT_MANAGE] = permissions.Permission(frozenset({Role.COMMITTEE, Role.AUTHORIZED}))
+    table[Action.INCIDENT_MANAGE] = permissions.Permission(frozenset({Role.COMMITTEE, Role.AUTHORIZED}), permissions.Scope.REVIEW)
     monkeypatch.setattr(permissions, "PERMISSIONS", table)
     ana = actor(system, "ana@example.org")
     with system.db.reader() as s:
